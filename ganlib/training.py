@@ -1,0 +1,345 @@
+"""Training: the GAN as a ``keras.Model`` with its own ``train_step``, run by ``fit`` with callbacks.
+
+A run lives in one folder::
+
+    config.json                 the GANConfig
+    state.json                  epochs done, seconds spent, loss history, which checkpoint is current
+    ckpt-EPOCH.weights.h5       both networks, both optimisers, the EMA generator and the RNG state
+    generator.weights.h5        the generator to sample from (the EMA one when enabled)
+    frames/epoch-EPOCH.png      the fixed-noise sample grid after each epoch: the training GIF's frames
+
+Checkpoints are Keras weights files: loading one runs no code from it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .config import GANConfig
+from .data import make_dataset, training_images, to_uint8
+from .models import build_generator, build_models
+
+SAMPLE_GRID_SEED = 1234
+SAMPLE_GRID_SIZE = 64
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss became NaN or infinite."""
+
+
+class GAN(keras.Model):
+    """Generator and discriminator trained together; ``fit(dataset_of_real_images)`` trains both.
+
+    One step: draw noise (batch, latent_dim), run the generator once, score real and fake images with the
+    discriminator, and update each network with its own optimiser from the same forward pass.
+    """
+
+    def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim)
+        self.ema = float(ema)
+        self.noise_seed = int(seed)
+        # The step counter decides the noise, so a resumed run draws exactly the noise it would have drawn.
+        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
+        self.ema_generator = None
+        if self.ema:
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("d_loss", "g_loss", "real_score", "fake_score")}
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The generator to draw samples from: the moving average of the weights when ``ema`` > 0."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def compile(self, g_optimizer, d_optimizer, label_smoothing: float = 0.0, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+        self.label_smoothing = float(label_smoothing)
+
+    def build(self, input_shape=None):
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.built = True
+
+    def call(self, noise, training=False):
+        return self.generator(noise, training=training)
+
+    def train_step(self, real):
+        batch = tf.shape(real)[0]
+        noise = tf.random.stateless_normal((batch, self.latent_dim),
+                                           seed=tf.stack([tf.constant(self.noise_seed, tf.int64), self.step.value]))
+        # Why one tape per network: each loss must only move its own network's weights.
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generator(noise, training=True)
+            p_real = self.discriminator(real, training=True)
+            p_fake = self.discriminator(fake, training=True)
+            # One-sided label smoothing (real = 0.9): keeps the discriminator from growing over-confident.
+            d_loss = (keras.losses.binary_crossentropy(tf.fill(tf.shape(p_real), 1.0 - self.label_smoothing),
+                                                       p_real) +
+                      keras.losses.binary_crossentropy(tf.zeros_like(p_fake), p_fake))
+            # Non-saturating generator loss: maximise log D(G(z)) rather than minimise log(1 - D(G(z))).
+            g_loss = keras.losses.binary_crossentropy(tf.ones_like(p_fake), p_fake)
+            d_loss, g_loss = tf.reduce_mean(d_loss), tf.reduce_mean(g_loss)
+        d_grads = d_tape.gradient(d_loss, self.discriminator.trainable_variables)
+        g_grads = g_tape.gradient(g_loss, self.generator.trainable_variables)
+        self.d_optimizer.apply(d_grads, self.discriminator.trainable_variables)
+        self.g_optimizer.apply(g_grads, self.generator.trainable_variables)
+        self.step.assign_add(1)
+        if self.ema_generator is not None:
+            # Warm-up: a short average early on, so the EMA generator is useful within the first epoch.
+            t = tf.cast(self.step.value, tf.float32)
+            decay = tf.minimum(self.ema, (1.0 + t) / (10.0 + t))
+            for avg, w in zip(self.ema_generator.weights, self.generator.weights):
+                avg.assign(decay * avg + (1.0 - decay) * w)
+        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("real_score", tf.reduce_mean(p_real)),
+                            ("fake_score", tf.reduce_mean(p_fake))):
+            self.trackers[name].update_state(value)
+        return {name: t.result() for name, t in self.trackers.items()}
+
+
+def build_gan(config: GANConfig) -> GAN:
+    """A compiled, built GAN from a config (fresh weights, seeded by ``config.seed``)."""
+    keras.utils.set_random_seed(config.seed)
+    generator, discriminator = build_models(config)
+    gan = GAN(generator, discriminator, config.latent_dim, ema=config.ema, seed=config.seed)
+    gan.compile(
+        g_optimizer=keras.optimizers.Adam(config.g_lr, beta_1=config.beta_1),
+        d_optimizer=keras.optimizers.Adam(config.d_lr, beta_1=config.beta_1),
+        label_smoothing=config.label_smoothing,
+        jit_compile=bool(config.extra.get("jit_compile", False)),
+    )
+    gan.build()
+    return gan
+
+
+def fixed_noise(latent_dim: int, n: int = SAMPLE_GRID_SIZE, seed: int = SAMPLE_GRID_SEED) -> np.ndarray:
+    """The same noise every epoch, float32 (n, latent_dim): watching it shows learning, not new random draws."""
+    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+
+
+def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 1000) -> np.ndarray:
+    """Draw ``n`` digits: uint8 (n, 28, 28). The same ``seed`` gives the same digits."""
+    latent_dim = generator.input_shape[-1]
+    noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+    return to_uint8(generator.predict(noise, batch_size=batch_size, verbose=0))
+
+
+# ---------------------------------------------------------------------------------------------- run folder
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def read_state(out_dir) -> dict | None:
+    """The run's ``state.json`` as a dict, or None for a new run."""
+    path = Path(out_dir) / "state.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def load_config(out_dir) -> GANConfig:
+    """The ``GANConfig`` a run folder was trained with."""
+    path = Path(out_dir) / "config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: {out_dir} is not a training run folder "
+                                "(train one with `python -m ganlib train --out DIR`).")
+    return GANConfig.from_dict(json.loads(path.read_text()))
+
+
+def load_generator(checkpoint_dir) -> keras.Model:
+    """The trained generator of a run folder (its ``generator.weights.h5``), ready for ``generate``.
+
+    Only weights are read: no code from the checkpoint runs.
+    """
+    checkpoint_dir = Path(checkpoint_dir)
+    config = load_config(checkpoint_dir)
+    weights = checkpoint_dir / "generator.weights.h5"
+    if not weights.exists():
+        raise FileNotFoundError(f"{weights} not found: the run has not finished an epoch yet.")
+    generator = build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size)
+    generator.load_weights(weights)
+    return generator
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """Saves everything needed to resume after each epoch, and on request.
+
+    The weights go to a new file first and ``state.json`` is then switched to it atomically, so a crash at
+    any moment leaves the previous checkpoint complete and loadable.
+    """
+
+    def __init__(self, out_dir: Path, state: dict):
+        super().__init__()
+        self.out_dir = Path(out_dir)
+        self.state = state
+        self.started = time.monotonic()
+        self.seconds_before = float(state.get("seconds", 0.0))
+        self.epoch_started = time.monotonic()
+
+    def elapsed(self) -> float:
+        return self.seconds_before + time.monotonic() - self.started
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.monotonic()
+        # Dropout's random state is not in the weights file; tying it to the epoch makes a resumed epoch
+        # draw the same masks as an uninterrupted one.
+        gan = self.model
+        for i, layer in enumerate(gan.discriminator.layers):
+            seed_generator = getattr(layer, "seed_generator", None)
+            if seed_generator is not None:
+                seed_generator.state.assign(np.array([gan.noise_seed + i, epoch], dtype=seed_generator.state.dtype))
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch + 1, "seconds": round(time.monotonic() - self.epoch_started, 3)}
+        row.update({k: float(v) for k, v in (logs or {}).items()})
+        self.state["history"].append(row)
+        self.save(epoch + 1)
+
+    def save(self, epoch: int) -> None:
+        gan = self.model
+        name = f"ckpt-{epoch:04d}.weights.h5"
+        gan.save_weights(self.out_dir / name)
+        gan.sampler.save_weights(self.out_dir / ".generator.weights.h5")
+        os.replace(self.out_dir / ".generator.weights.h5", self.out_dir / "generator.weights.h5")
+        previous = self.state.get("checkpoint")
+        self.state.update(epoch=epoch, checkpoint=name, seconds=round(self.elapsed(), 3))
+        _write_atomic(self.out_dir / "state.json", json.dumps(self.state, indent=1))
+        if previous and previous != name:
+            (self.out_dir / previous).unlink(missing_ok=True)
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training once the run (all its sessions together) has used ``minutes`` of wall-clock time."""
+
+    def __init__(self, minutes: float, clock: RunCheckpoint):
+        super().__init__()
+        self.limit = minutes * 60.0
+        self.clock = clock
+        self.hit = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.clock.elapsed() >= self.limit:
+            self.hit = True
+            self.model.stop_training = True
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Raises ``TrainingDiverged`` with advice as soon as a loss stops being finite."""
+
+    def __init__(self, out_dir: Path):
+        super().__init__()
+        self.out_dir = out_dir
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = {k: float(v) for k, v in (logs or {}).items() if k.endswith("loss") and not math.isfinite(float(v))}
+        if bad:
+            self.model.stop_training = True
+            raise TrainingDiverged(
+                f"Training diverged at epoch {self.epoch + 1}, batch {batch + 1}: {bad}. The last good checkpoint "
+                f"in {self.out_dir} is kept. Try lower learning rates (g_lr=d_lr=1e-4), beta_1=0.5, "
+                "label_smoothing=0.1, or a smaller batch size, then train again in a new folder.")
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """After each epoch, draws the fixed noise through the sampler and saves the grid as a GIF frame."""
+
+    def __init__(self, out_dir: Path, noise: np.ndarray):
+        super().__init__()
+        self.frames_dir = Path(out_dir) / "frames"
+        self.noise = noise
+
+    def on_epoch_end(self, epoch, logs=None):
+        from .viz import image_grid, save_png
+
+        images = to_uint8(self.model.sampler(self.noise, training=False))
+        self.frames_dir.mkdir(parents=True, exist_ok=True)
+        save_png(image_grid(images), self.frames_dir / f"epoch-{epoch + 1:04d}.png")
+
+
+@dataclass
+class TrainResult:
+    """What ``train`` returns: the GAN, its per-epoch history (list of dicts) and why it stopped."""
+
+    gan: GAN
+    out_dir: Path
+    history: list = field(default_factory=list)
+    stopped: str = "epochs"
+    seconds: float = 0.0
+
+    @property
+    def generator(self) -> keras.Model:
+        return self.gan.sampler
+
+
+def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1) -> TrainResult:
+    """Train a GAN in ``out_dir``, resuming from its last checkpoint if the folder holds an unfinished run.
+
+    ``x``: training images float32 (N, 28, 28, 1) in [-1, 1]; default: ``config.n_train`` MNIST digits.
+    Stops after ``config.epochs`` epochs or ``config.minutes`` minutes, whichever comes first; a finished run
+    trained again with more epochs or minutes carries on. Extra Keras ``callbacks`` run after the built-in
+    ones (the checkpoint is saved before they see the epoch). Raises ``TrainingDiverged`` on a NaN loss.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = read_state(out_dir)
+    if state is not None:
+        saved = load_config(out_dir)
+        budget = {"epochs", "minutes"}
+        diff = [f for f in config.__dataclass_fields__ if f not in budget and getattr(saved, f) != getattr(config, f)]
+        if diff:
+            raise ValueError(f"{out_dir} holds a run with other settings ({', '.join(diff)}). "
+                             "Train in a new folder, or delete this one to start over.")
+    else:
+        state = {"epoch": 0, "seconds": 0.0, "history": [], "checkpoint": None}
+    _write_atomic(out_dir / "config.json", config.to_json())
+
+    gan = build_gan(config)
+    if state["checkpoint"]:
+        gan.load_weights(out_dir / state["checkpoint"])
+    if x is None:
+        x = training_images(config.n_train, seed=config.seed)
+    elif config.n_train is not None:
+        x = x[: config.n_train]
+
+    clock = RunCheckpoint(out_dir, state)
+    budget = [TimeBudget(config.minutes, clock)] if config.minutes else []
+    result = TrainResult(gan, out_dir, state["history"])
+    if state["epoch"] >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60):
+        result.stopped, result.seconds = "already done", clock.elapsed()
+        return result
+    steps = len(x) // config.batch_size
+    dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=state["epoch"], epochs=config.epochs)
+    gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps, verbose=verbose, shuffle=False,
+            callbacks=[StopOnNaN(out_dir), *budget, SampleGrid(out_dir, fixed_noise(config.latent_dim)), clock,
+                       *callbacks])
+    result.stopped = "time budget" if budget and budget[0].hit else "epochs"
+    result.seconds = clock.elapsed()
+    return result

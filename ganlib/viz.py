@@ -1,0 +1,131 @@
+"""Pictures: sample grids, loss curves and the training GIF, saved under ``figures/``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .config import quick_mode
+from .data import project_root, to_uint8
+
+
+def figures_dir() -> Path:
+    """Where figures go: ``figures/`` for the real course; ``build/figures-quick/`` in quick mode, so tests
+    never overwrite the committed figures."""
+    path = project_root() / ("build/figures-quick" if quick_mode() else "figures")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _as_uint8(images) -> np.ndarray:
+    x = np.asarray(images)
+    if x.dtype != np.uint8:
+        x = to_uint8(x)  # model outputs in [-1, 1]
+    if x.ndim == 4:
+        x = x[..., 0]
+    return x
+
+
+def image_grid(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
+    """Tile images (N, H, W) or (N, H, W, 1), uint8 or floats in [-1, 1], into one uint8 (rows·H, cols·W) array."""
+    x = _as_uint8(images)
+    n, h, w = x.shape
+    ncols = ncols or math.ceil(math.sqrt(n))
+    nrows = math.ceil(n / ncols)
+    grid = np.zeros((nrows * (h + pad) + pad, ncols * (w + pad) + pad), dtype="uint8")
+    for i, im in enumerate(x):
+        r, c = divmod(i, ncols)
+        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = im
+    return grid
+
+
+def save_png(array: np.ndarray, path) -> Path:
+    """Write a uint8 array (H, W) or (H, W, 3) to a PNG file, atomically."""
+    import imageio.v3 as iio
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    iio.imwrite(tmp, array, extension=".png")
+    tmp.replace(path)
+    return path
+
+
+def plot_samples(images, title: str = "", ncols: int | None = None, labels=None, path=None, scale: float = 0.6):
+    """Show images (N, 28, 28) in a matplotlib grid, with optional per-image labels; save to ``path`` if given.
+
+    Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    x = _as_uint8(images)
+    ncols = ncols or math.ceil(math.sqrt(len(x)))
+    nrows = math.ceil(len(x) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale + 0.2, nrows * scale + (0.5 if title else 0.2)),
+                             squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(x):
+            ax.imshow(x[i], cmap="gray", vmin=0, vmax=255)
+            if labels is not None:
+                ax.set_title(str(labels[i]), fontsize=8, pad=2)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig
+
+
+def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
+    """Plot per-epoch curves from a training history (list of dicts with ``epoch`` and the ``keys``).
+
+    Scores ``real_score`` / ``fake_score`` go on a second panel when present. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not history:
+        raise ValueError("the history is empty: train at least one epoch first.")
+    epochs = [row["epoch"] for row in history]
+    scores = [k for k in ("real_score", "fake_score") if k in history[0]]
+    fig, axes = plt.subplots(1, 1 + bool(scores), figsize=(5 + 4 * bool(scores), 3.2), squeeze=False)
+    for k in keys:
+        axes[0, 0].plot(epochs, [row[k] for row in history], marker="o", ms=3, label=k)
+    axes[0, 0].set(xlabel="epoch", ylabel="loss", title="Losses")
+    axes[0, 0].legend()
+    if scores:
+        for k in scores:
+            axes[0, 1].plot(epochs, [row[k] for row in history], marker="o", ms=3, label=k)
+        axes[0, 1].axhline(0.5, color="gray", lw=0.8, ls="--")
+        axes[0, 1].set(xlabel="epoch", ylabel="mean D(x)", ylim=(0, 1), title="Discriminator's scores")
+        axes[0, 1].legend()
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig
+
+
+def load_frames(run_dir) -> list[np.ndarray]:
+    """The per-epoch sample grids of a run folder (``frames/epoch-*.png``), in epoch order."""
+    import imageio.v3 as iio
+
+    files = sorted(Path(run_dir, "frames").glob("epoch-*.png"))
+    if not files:
+        raise FileNotFoundError(f"no frames in {Path(run_dir, 'frames')}: train at least one epoch first.")
+    return [iio.imread(f) for f in files]
+
+
+def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4) -> Path:
+    """Write frames (each uint8 (H, W)) as a looping GIF, enlarged ``scale`` times, the last frame held longer."""
+    import imageio.v3 as iio
+
+    if len(frames) == 0:
+        raise ValueError("no frames to write: train at least one epoch first.")
+    big = [np.kron(np.asarray(f, dtype="uint8"), np.ones((scale, scale), dtype="uint8")) for f in frames]
+    big += [big[-1]] * hold_last
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    iio.imwrite(path, np.stack(big), extension=".gif", duration=1000.0 / fps, loop=0)
+    return path
