@@ -27,7 +27,7 @@ class GANConfig:
     gen_dense: tuple[int, ...] = ()
     disc_filters: tuple[int, ...] = (32, 64)
     disc_dense: tuple[int, ...] = ()
-    kernel_size: int = 5
+    kernel_size: int = 4
     dropout: float = 0.3
     # optimisation
     batch_size: int = 128
@@ -78,7 +78,7 @@ class GANConfig:
     @classmethod
     def tutorial(cls, **changes) -> "GANConfig":
         """The TensorFlow DCGAN tutorial's settings: wide layers, Adam 1e-4, batch 256, no tricks."""
-        base = dict(gen_filters=(256, 128, 64), disc_filters=(64, 128), batch_size=256, g_lr=1e-4, d_lr=1e-4,
+        base = dict(gen_filters=(256, 128, 64), disc_filters=(64, 128), kernel_size=5, batch_size=256, g_lr=1e-4, d_lr=1e-4,
                     beta_1=0.9, label_smoothing=0.0, ema=0.0)
         base.update(changes)
         return cls(**base)

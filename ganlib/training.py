@@ -146,6 +146,14 @@ def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 10
 # ---------------------------------------------------------------------------------------------- run folder
 
 
+def runs_dir() -> Path:
+    """Where the notebooks keep their training runs: ``runs/``, or ``build/runs-quick/`` in quick mode."""
+    from .config import quick_mode
+    from .data import project_root
+
+    return project_root() / ("build/runs-quick" if quick_mode() else "runs")
+
+
 def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     with os.fdopen(fd, "w") as f:
@@ -304,8 +312,9 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1) -> TrainR
 
     ``x``: training images float32 (N, 28, 28, 1) in [-1, 1]; default: ``config.n_train`` MNIST digits.
     Stops after ``config.epochs`` epochs or ``config.minutes`` minutes, whichever comes first; a finished run
-    trained again with more epochs or minutes carries on. Extra Keras ``callbacks`` run after the built-in
-    ones (the checkpoint is saved before they see the epoch). Raises ``TrainingDiverged`` on a NaN loss.
+    trained again with more epochs or minutes carries on. Extra Keras ``callbacks`` run before the checkpoint,
+    so what they add to an epoch's logs (e.g. ``fid``) is saved in the history. Raises ``TrainingDiverged``
+    on a NaN loss.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -338,8 +347,8 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1) -> TrainR
     steps = len(x) // config.batch_size
     dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=state["epoch"], epochs=config.epochs)
     gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps, verbose=verbose, shuffle=False,
-            callbacks=[StopOnNaN(out_dir), *budget, SampleGrid(out_dir, fixed_noise(config.latent_dim)), clock,
-                       *callbacks])
+            callbacks=[StopOnNaN(out_dir), *budget, SampleGrid(out_dir, fixed_noise(config.latent_dim)), *callbacks,
+                       clock])
     result.stopped = "time budget" if budget and budget[0].hit else "epochs"
     result.seconds = clock.elapsed()
     return result

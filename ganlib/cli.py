@@ -1,0 +1,174 @@
+"""Command line for scripted use: ``python -m ganlib {train,generate,evaluate,gif,train-judge,data} …``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+PRETRAINED = {"pretrained": Path(__file__).resolve().parent / "assets" / "pretrained"}
+
+
+def checkpoint_path(name: str) -> Path:
+    """A run folder, or the name of a checkpoint shipped with ganlib (``pretrained``)."""
+    return PRETRAINED.get(name, Path(name))
+
+
+def _cmd_train(args) -> int:
+    from .config import GANConfig
+    from .training import train
+    from .viz import load_frames, save_gif
+
+    changes = {k: v for k, v in (("epochs", args.epochs), ("minutes", args.minutes), ("seed", args.seed),
+                                 ("batch_size", args.batch_size), ("n_train", args.n_train)) if v is not None}
+    base = GANConfig.tutorial() if args.recipe == "tutorial" else GANConfig()
+    if args.minutes is not None and args.epochs is None:
+        changes["epochs"] = 10_000  # the clock decides
+    config = dataclasses.replace(base, **changes)
+    if args.quick:
+        config = config.quick()
+    callbacks = []
+    if args.fid:
+        from .metrics import FIDCallback
+
+        callbacks.append(FIDCallback(n=args.fid))
+    started = time.time()
+    result = train(config, args.out, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+    save_gif(load_frames(args.out), Path(args.out) / "training.gif")
+    summary = {"command": "python -m ganlib " + " ".join(shlex.quote(a) for a in args.argv),
+               "seed": config.seed, "epochs_done": len(result.history), "stopped": result.stopped,
+               "train_seconds": round(result.seconds, 1), "wall_seconds": round(time.time() - started, 1)}
+    (Path(args.out) / "train_summary.json").write_text(json.dumps(summary, indent=1))
+    print(json.dumps(summary))
+    return 0
+
+
+def _generate(checkpoint: str, n: int, seed: int):
+    from .training import generate, load_generator
+
+    return generate(load_generator(checkpoint_path(checkpoint)), n, seed=seed)
+
+
+def _cmd_generate(args) -> int:
+    import numpy as np
+
+    from .viz import image_grid, save_png
+
+    images = _generate(args.checkpoint, args.n, args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, images=images)
+    print(f"wrote {out}: images uint8 {images.shape}")
+    if args.png:
+        png = save_png(image_grid(images[:min(len(images), 100)], ncols=10), out.with_suffix(".png"))
+        print(f"wrote {png}")
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    import numpy as np
+
+    from .metrics import evaluate, format_table
+
+    if args.checkpoint:
+        images = _generate(args.checkpoint, args.n, args.seed)
+    elif args.samples:
+        with np.load(args.samples, allow_pickle=False) as f:
+            if "images" not in f:
+                raise SystemExit(f"{args.samples} has no 'images' array (keys: {list(f.keys())}); "
+                                 "write one with `python -m ganlib generate`.")
+            images = f["images"]
+    else:
+        raise SystemExit("give SAMPLES.npz or --checkpoint DIR")
+    report = evaluate(images)
+    print(format_table(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _cmd_gif(args) -> int:
+    from .viz import load_frames, save_gif
+
+    print(f"wrote {save_gif(load_frames(args.run), args.out, fps=args.fps)}")
+    return 0
+
+
+def _cmd_train_judge(args) -> int:
+    from .metrics import JUDGE_WEIGHTS, train_judge
+
+    accuracy = train_judge(args.out or JUDGE_WEIGHTS, epochs=args.epochs, seed=args.seed)
+    print(f"judge test accuracy: {accuracy:.4f}")
+    return 0
+
+
+def _cmd_data(args) -> int:
+    from .data import load_mnist
+
+    (x, y), (xt, yt) = load_mnist()
+    print(f"MNIST ready: train {x.shape} {x.dtype}, test {xt.shape} {xt.dtype}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a GAN in a run folder (resumes an unfinished one)")
+    t.add_argument("--out", required=True, help="run folder: checkpoints, frames, training.gif")
+    budget = t.add_mutually_exclusive_group()
+    budget.add_argument("--epochs", type=int)
+    budget.add_argument("--minutes", type=float, help="wall-clock budget for the whole run")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--n-train", type=int, help="train on a subset of the 60,000 digits")
+    t.add_argument("--recipe", choices=["course", "tutorial"], default="course",
+                   help="course: the fast default; tutorial: the TensorFlow DCGAN tutorial's settings")
+    t.add_argument("--fid", type=int, nargs="?", const=2000, default=0, metavar="N",
+                   help="track judge-FID on N samples after each epoch (default N: 2000)")
+    t.add_argument("--quick", action="store_true", help="tiny run for smoke tests")
+    t.set_defaults(func=_cmd_train)
+
+    g = sub.add_parser("generate", help="draw digits from a trained generator into an .npz")
+    g.add_argument("--checkpoint", required=True, help="run folder, or 'pretrained'")
+    g.add_argument("--n", type=int, default=100)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--out", required=True, help="FILE.npz (holds 'images', uint8 N×28×28)")
+    g.add_argument("--png", action="store_true", help="also write a grid of the first 100 as FILE.png")
+    g.set_defaults(func=_cmd_generate)
+
+    e = sub.add_parser("evaluate", help="judge-FID, classifier score, coverage, precision/recall, memorisation")
+    e.add_argument("samples", nargs="?", help="an .npz with 'images' (uint8 N×28×28)")
+    e.add_argument("--checkpoint", help="or a run folder / 'pretrained' to sample from")
+    e.add_argument("--n", type=int, default=10000)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--json", help="also write the figures as JSON")
+    e.set_defaults(func=_cmd_evaluate)
+
+    f = sub.add_parser("gif", help="turn a run folder's frames into an animated GIF")
+    f.add_argument("run")
+    f.add_argument("--out", required=True)
+    f.add_argument("--fps", type=float, default=4.0)
+    f.set_defaults(func=_cmd_gif)
+
+    j = sub.add_parser("train-judge", help="retrain the MNIST classifier behind the metrics")
+    j.add_argument("--epochs", type=int, default=8)
+    j.add_argument("--seed", type=int, default=0)
+    j.add_argument("--out", help="weights file (default: ganlib/assets/judge.weights.h5)")
+    j.set_defaults(func=_cmd_train_judge)
+
+    d = sub.add_parser("data", help="download and check MNIST into data/")
+    d.set_defaults(func=_cmd_data)
+    return p
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    return args.func(args)

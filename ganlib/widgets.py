@@ -1,0 +1,208 @@
+"""Interactive explorers for the notebooks. Each function takes its state as arguments and returns a widget.
+
+The returned box also carries its parts as attributes (``controls``, ``image``, buttons…), so a test or a
+curious student can drive it from Python: set a value, then read the output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import ipywidgets as widgets
+import numpy as np
+
+from .config import GANConfig
+from .data import to_uint8
+
+
+def png_bytes(array: np.ndarray, scale: int = 4) -> bytes:
+    """A uint8 image (H, W) as PNG bytes, enlarged ``scale`` times (nearest neighbour, so pixels stay sharp)."""
+    import imageio.v3 as iio
+
+    big = np.kron(np.asarray(array, dtype="uint8"), np.ones((scale, scale), dtype="uint8"))
+    return iio.imwrite("<bytes>", big, extension=".png")
+
+
+def _draw(generator, noise: np.ndarray) -> np.ndarray:
+    """Noise (n, latent_dim) -> uint8 images (n, 28, 28)."""
+    return to_uint8(generator(np.asarray(noise, dtype="float32"), training=False))
+
+
+def seed_noise(seed: int, latent_dim: int) -> np.ndarray:
+    """The noise vector float32 (latent_dim,) that stands for ``seed`` in the explorers."""
+    return np.random.default_rng(seed).standard_normal(latent_dim).astype("float32")
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Spherical interpolation between noise vectors (D,): stays at the typical radius of Gaussian noise,
+    where a straight line would pass through unlikely, too-short vectors."""
+    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    omega = np.arccos(np.clip(cos, -1, 1))
+    if omega < 1e-6:
+        return (1 - t) * a + t * b
+    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+
+
+def latent_explorer(generator, seed: int = 0, n_sliders: int = 6, scale: int = 6) -> widgets.VBox:
+    """A seed picker plus sliders that nudge the first ``n_sliders`` numbers of the noise vector.
+
+    Watch which strokes each direction of the latent space changes. Returns a VBox with ``.controls``
+    (``seed`` and ``z0``…), ``.image`` (the digit as PNG) and ``.current()`` (the uint8 (28, 28) image).
+    """
+    latent_dim = generator.input_shape[-1]
+    seed_box = widgets.IntSlider(value=seed, min=0, max=999, description="seed", continuous_update=False)
+    sliders = [widgets.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.1, description=f"z[{i}] +",
+                                   continuous_update=False) for i in range(min(n_sliders, latent_dim))]
+    image = widgets.Image(format="png", width=28 * scale, height=28 * scale)
+    state = {}
+
+    def noise():
+        z = seed_noise(seed_box.value, latent_dim)
+        z[: len(sliders)] += [s.value for s in sliders]
+        return z
+
+    def update(_=None):
+        state["image"] = _draw(generator, noise()[None])[0]
+        image.value = png_bytes(state["image"], scale)
+
+    for control in [seed_box, *sliders]:
+        control.observe(update, names="value")
+    update()
+    box = widgets.VBox([widgets.HBox([image, widgets.VBox([seed_box, *sliders])])])
+    box.controls = {"seed": seed_box, **{f"z{i}": s for i, s in enumerate(sliders)}}
+    box.image = image
+    box.current = lambda: state["image"]
+    return box
+
+
+def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: int = 10, gif_path=None,
+                           scale: int = 4) -> widgets.VBox:
+    """Walk the latent space from seed A to seed B: a slider for the position, a strip of the whole path,
+    and a button that exports the walk (there and back) as a GIF to ``gif_path``.
+
+    Returns a VBox with ``.controls`` (``a``, ``b``, ``t``), ``.image``, ``.strip``, ``.export_button``,
+    ``.status`` and ``.path_images()`` (uint8 (steps, 28, 28)).
+    """
+    from .viz import figures_dir, image_grid, save_gif
+
+    latent_dim = generator.input_shape[-1]
+    gif_path = Path(gif_path) if gif_path else figures_dir() / "interpolation.gif"
+    a = widgets.IntSlider(value=seed_a, min=0, max=999, description="seed A", continuous_update=False)
+    b = widgets.IntSlider(value=seed_b, min=0, max=999, description="seed B", continuous_update=False)
+    t = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="A → B", continuous_update=False)
+    image = widgets.Image(format="png", width=28 * scale * 2, height=28 * scale * 2)
+    strip = widgets.Image(format="png")
+    export = widgets.Button(description="Export GIF", icon="film")
+    status = widgets.HTML()
+
+    def path_images(n=steps):
+        za, zb = seed_noise(a.value, latent_dim), seed_noise(b.value, latent_dim)
+        return _draw(generator, np.stack([slerp(za, zb, s) for s in np.linspace(0, 1, n)]))
+
+    def update_point(_=None):
+        za, zb = seed_noise(a.value, latent_dim), seed_noise(b.value, latent_dim)
+        image.value = png_bytes(_draw(generator, slerp(za, zb, t.value)[None])[0], scale * 2)
+
+    def update_all(_=None):
+        strip.value = png_bytes(image_grid(path_images(), ncols=steps), 2)
+        update_point()
+
+    def export_gif(_=None):
+        frames = list(path_images(24))
+        save_gif(frames + frames[::-1], gif_path, fps=12, scale=4, hold_last=0)
+        status.value = f"Saved <code>{gif_path}</code> ({len(frames) * 2} frames)."
+
+    a.observe(update_all, names="value")
+    b.observe(update_all, names="value")
+    t.observe(update_point, names="value")
+    export.on_click(export_gif)
+    update_all()
+    box = widgets.VBox([widgets.HBox([a, b]), t, widgets.HBox([image, strip]), widgets.HBox([export, status])])
+    box.controls = {"a": a, "b": b, "t": t}
+    box.image, box.strip, box.export_button, box.status = image, strip, export, status
+    box.path_images = path_images
+    return box
+
+
+def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=None) -> widgets.VBox:
+    """Hyperparameter sliders, a Train button with a live preview after each epoch, and GIF export.
+
+    ``runs_dir``: each combination of settings trains in its own sub-folder, so pressing Train again with the
+    same settings resumes (or extends) that run rather than starting over. ``x``: training images float32
+    (N, 28, 28, 1) in [-1, 1] (default: the config's MNIST subset). ``config``: the starting settings.
+    Returns a VBox with ``.controls``, ``.train_button``, ``.export_button``, ``.preview``, ``.status`` and
+    ``.result`` (the last ``TrainResult``, or None).
+    """
+    from .training import train
+    from .viz import figures_dir, image_grid, load_frames, save_gif
+
+    config = config or GANConfig().for_mode()
+    gif_path = Path(gif_path) if gif_path else figures_dir() / "training_panel.gif"
+    style = {"description_width": "110px"}
+    controls = {
+        "g_lr": widgets.FloatLogSlider(value=config.g_lr, base=10, min=-5, max=-2, step=0.1,
+                                       description="generator lr", readout_format=".1e", style=style),
+        "d_lr": widgets.FloatLogSlider(value=config.d_lr, base=10, min=-5, max=-2, step=0.1,
+                                       description="discrim. lr", readout_format=".1e", style=style),
+        "batch_size": widgets.Dropdown(options=[32, 64, 128, 256, 512], value=config.batch_size,
+                                       description="batch size", style=style),
+        "latent_dim": widgets.Dropdown(options=[2, 8, 32, 64, 100, 128], value=config.latent_dim,
+                                       description="latent size", style=style),
+        "epochs": widgets.IntSlider(value=config.epochs, min=1, max=50, description="epochs", style=style,
+                                    continuous_update=False),
+    }
+    train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+    export_button = widgets.Button(description="Export GIF", icon="film", disabled=True)
+    preview = widgets.Image(format="png", width=300, height=300)
+    progress = widgets.IntProgress(min=0, max=1, description="epoch")
+    status = widgets.HTML("Choose settings, then press <b>Train</b>.")
+    box = widgets.VBox()
+
+    def chosen_config() -> GANConfig:
+        values = {name: c.value for name, c in controls.items()}
+        return dataclasses.replace(config, **values)  # validates: out-of-range values raise ValueError
+
+    def run_dir(cfg: GANConfig) -> Path:
+        return Path(runs_dir) / f"g{cfg.g_lr:.0e}_d{cfg.d_lr:.0e}_b{cfg.batch_size}_z{cfg.latent_dim}"
+
+    def on_epoch_end(epoch, logs):
+        progress.value = epoch + 1
+        frames = load_frames(box.run_dir)
+        preview.value = png_bytes(frames[-1], 2)
+        status.value = (f"epoch {epoch + 1}: d_loss {logs['d_loss']:.3f}, g_loss {logs['g_loss']:.3f}, "
+                        f"D(real) {logs['real_score']:.2f}, D(fake) {logs['fake_score']:.2f}")
+
+    def on_train(_=None):
+        import keras
+
+        try:
+            cfg = chosen_config()
+        except ValueError as e:
+            status.value = f"<span style='color:#b00'>{e}</span>"
+            return
+        box.run_dir = run_dir(cfg)
+        progress.max, progress.value = cfg.epochs, 0
+        train_button.disabled = True
+        status.value = f"training in <code>{box.run_dir}</code> …"
+        try:
+            box.result = train(cfg, box.run_dir, x=x, verbose=0,
+                               callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)])
+            status.value += f" done ({box.result.stopped}, {box.result.seconds:.0f} s in all)."
+            export_button.disabled = False
+        except Exception as e:  # noqa: BLE001 - show the reason in the panel, keep the checkpoint
+            status.value = f"<span style='color:#b00'>{type(e).__name__}: {e}</span>"
+        finally:
+            train_button.disabled = False
+
+    def on_export(_=None):
+        save_gif(load_frames(box.run_dir), gif_path)
+        status.value = f"Saved <code>{gif_path}</code>."
+
+    train_button.on_click(on_train)
+    export_button.on_click(on_export)
+    box.children = [widgets.HBox([widgets.VBox(list(controls.values())), preview]),
+                    widgets.HBox([train_button, export_button, progress]), status]
+    box.controls, box.train_button, box.export_button = controls, train_button, export_button
+    box.preview, box.status, box.result, box.run_dir = preview, status, None, None
+    return box

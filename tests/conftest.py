@@ -1,0 +1,32 @@
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("GANLIB_QUICK", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The real MNIST arrays, fetched once per test session (into data/ when Keras cannot download)."""
+    from ganlib.data import load_mnist
+
+    return load_mnist()
+
+
+@pytest.fixture(scope="session")
+def small_x(mnist):
+    """512 real training digits, float32 (512, 28, 28, 1) in [-1, 1]."""
+    from ganlib.data import to_model_range
+
+    (x, _), _ = mnist
+    return to_model_range(x[np.random.default_rng(0).choice(len(x), 512, replace=False)])
+
+
+@pytest.fixture
+def tiny_config():
+    """A config small enough for a few-second run on a laptop CPU."""
+    from ganlib.config import GANConfig
+
+    return GANConfig(gen_filters=(32, 16, 8), disc_filters=(8, 16), latent_dim=16, batch_size=64, epochs=2)

@@ -1,0 +1,58 @@
+import json
+
+import numpy as np
+import pytest
+
+from ganlib import metrics
+
+
+@pytest.fixture(scope="module")
+def test_digits(mnist):
+    _, (xt, yt) = mnist
+    return xt, yt
+
+
+def test_shipped_judge_is_accurate(test_digits):
+    xt, yt = test_digits
+    _, probs = metrics.judge_outputs(xt)
+    assert (probs.argmax(1) == yt).mean() >= 0.993
+    recorded = json.loads(metrics.JUDGE_WEIGHTS.with_suffix("").with_suffix(".json").read_text())
+    assert recorded["test_accuracy"] >= 0.993 and "train-judge" in recorded["command"]
+
+
+def test_frechet_distance_of_known_gaussians():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((20000, 4))
+    assert metrics.frechet_distance(a, rng.standard_normal((20000, 4))) < 0.01
+    # Shifting the mean by 3 in every one of 4 dimensions adds |mu|^2 = 36.
+    assert metrics.frechet_distance(a, rng.standard_normal((20000, 4)) + 3) == pytest.approx(36, rel=0.02)
+
+
+def test_real_vs_real_is_small_and_noise_is_huge(mnist):
+    (x, _), (xt, _) = mnist
+    real, _ = metrics.judge_outputs(x[:2000])
+    test, _ = metrics.judge_outputs(xt[:2000])
+    noise = np.random.default_rng(0).integers(0, 256, (2000, 28, 28), dtype=np.uint8)
+    fid_real = metrics.frechet_distance(real, test)
+    fid_noise = metrics.frechet_distance(metrics.judge_outputs(noise)[0], test)
+    assert fid_real < 10 and fid_noise > 50 * fid_real
+
+
+def test_copies_of_training_images_are_flagged_as_memorised(mnist):
+    (x, _), _ = mnist
+    copies = x[np.random.default_rng(1).choice(len(x), 1000, replace=False)]
+    report = metrics.evaluate(copies, n_reference=2000)
+    assert report["memorised"] and report["generated"]["copy_fraction"] > 0.99
+    assert report["real_baseline"]["copy_fraction"] == pytest.approx(0.01, abs=0.01)
+    assert not report["collapsed"]
+
+
+def test_one_class_set_is_flagged_as_collapsed(test_digits):
+    xt, yt = test_digits
+    report = metrics.evaluate(xt[yt == 4][:800], n_reference=2000)
+    assert report["collapsed"] and report["generated"]["classes_covered"] == 1
+    assert report["generated"]["classifier_score"] < 1.5 < 9 < report["real_baseline"]["classifier_score"]
+    assert report["generated"]["recall"] < 0.5 * report["real_baseline"]["recall"]
+    assert not report["memorised"]  # unseen test digits are not copies
+    table = metrics.format_table(report)
+    assert "FID" in table and "collapsed: True" in table

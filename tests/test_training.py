@@ -1,0 +1,118 @@
+import dataclasses
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+
+from ganlib.training import TrainingDiverged, build_gan, generate, load_generator, read_state, train
+
+
+def weights_of(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def test_a_few_steps_change_both_networks(tiny_config, small_x):
+    from ganlib.data import make_dataset
+
+    gan = build_gan(tiny_config)
+    g0, d0 = weights_of(gan.generator), weights_of(gan.discriminator)
+    gan.fit(make_dataset(small_x, 64), epochs=1, steps_per_epoch=3, verbose=0)
+    assert any(not np.allclose(a, b) for a, b in zip(g0, gan.generator.get_weights()))
+    assert any(not np.allclose(a, b) for a, b in zip(d0, gan.discriminator.get_weights()))
+    assert int(gan.step.numpy()) == 3
+
+
+def test_run_folder_history_frames_and_generator(tiny_config, small_x, tmp_path):
+    result = train(tiny_config, tmp_path, x=small_x, verbose=0)
+    assert [row["epoch"] for row in result.history] == [1, 2]
+    assert all(np.isfinite(row["d_loss"]) and np.isfinite(row["g_loss"]) for row in result.history)
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == ["epoch-0001.png", "epoch-0002.png"]
+    assert read_state(tmp_path)["checkpoint"] == "ckpt-0002.weights.h5"
+    images = generate(load_generator(tmp_path), 7, seed=1)
+    assert images.shape == (7, 28, 28) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images, generate(load_generator(tmp_path), 7, seed=1))
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Simulates Ctrl-C in the middle of an epoch."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at = (epoch, batch)
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_run_resumes_where_it_stopped(tiny_config, small_x, tmp_path):
+    config = dataclasses.replace(tiny_config, epochs=3)
+    straight = train(config, tmp_path / "straight", x=small_x, verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "broken", x=small_x, verbose=0, callbacks=[Interrupt(epoch=1, batch=4)])
+    assert read_state(tmp_path / "broken")["epoch"] == 1  # epoch 2 was cut short: resume from the end of 1
+    resumed = train(config, tmp_path / "broken", x=small_x, verbose=0)
+    assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
+    for a, b in zip(straight.gan.get_weights(), resumed.gan.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_killed_process_resumes_to_the_same_state(tmp_path):
+    """SIGKILL mid-epoch, then resume: same final weights as a run that was never interrupted."""
+    script = textwrap.dedent(f"""
+        import os, sys, signal, keras
+        from ganlib.config import GANConfig
+        from ganlib.data import training_images
+        from ganlib.training import train
+        cfg = GANConfig(gen_filters=(32, 16, 8), disc_filters=(8, 16), latent_dim=16, batch_size=64, epochs=3,
+                        n_train=512)
+        kill = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: (
+            os.kill(os.getpid(), signal.SIGKILL) if sys.argv[2] == "kill" and b == 3 and
+            len(os.listdir(sys.argv[1] + "/frames")) == 1 else None))
+        train(cfg, sys.argv[1], verbose=0, callbacks=[kill])
+    """)
+    run = lambda folder, mode: subprocess.run([sys.executable, "-c", script, str(folder), mode], timeout=300)
+    assert run(tmp_path / "killed", "kill").returncode == -signal.SIGKILL
+    assert read_state(tmp_path / "killed")["epoch"] == 1
+    assert run(tmp_path / "killed", "resume").returncode == 0
+    assert run(tmp_path / "straight", "resume").returncode == 0
+    a, b = load_generator(tmp_path / "killed"), load_generator(tmp_path / "straight")
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+
+
+def test_interrupted_checkpoint_write_leaves_the_previous_one_loadable(tiny_config, small_x, tmp_path):
+    train(dataclasses.replace(tiny_config, epochs=1), tmp_path, x=small_x, verbose=0)
+    # A crash while writing epoch 2 leaves a partial file behind; state.json still names epoch 1's.
+    (tmp_path / "ckpt-0002.weights.h5").write_bytes(b"\x89HDF half-written")
+    assert read_state(tmp_path)["checkpoint"] == "ckpt-0001.weights.h5"
+    result = train(tiny_config, tmp_path, x=small_x, verbose=0)
+    assert [row["epoch"] for row in result.history] == [1, 2]
+
+
+def test_time_budget_stops_training(tiny_config, small_x, tmp_path):
+    result = train(dataclasses.replace(tiny_config, epochs=50, minutes=0.05), tmp_path, x=small_x, verbose=0)
+    assert result.stopped == "time budget" and len(result.history) < 50
+
+
+def test_nan_loss_stops_with_advice(tiny_config, small_x, tmp_path):
+    bad = small_x.copy()
+    bad[:] = np.nan
+    with pytest.raises(TrainingDiverged, match="lower learning rates"):
+        train(tiny_config, tmp_path, x=bad, verbose=0)
+
+
+def test_other_settings_in_the_same_folder_are_refused(tiny_config, small_x, tmp_path):
+    train(dataclasses.replace(tiny_config, epochs=1), tmp_path, x=small_x, verbose=0)
+    with pytest.raises(ValueError, match="g_lr"):
+        train(dataclasses.replace(tiny_config, g_lr=1e-3), tmp_path, x=small_x, verbose=0)
+    assert json.loads((tmp_path / "config.json").read_text())["g_lr"] == tiny_config.g_lr

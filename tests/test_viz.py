@@ -1,0 +1,32 @@
+import imageio.v3 as iio
+import numpy as np
+
+from ganlib import viz
+
+
+def test_image_grid_tiles_images(mnist):
+    (x, _), _ = mnist
+    grid = viz.image_grid(x[:10], ncols=5, pad=2)
+    assert grid.shape == (2 * 30 + 2, 5 * 30 + 2) and grid.dtype == np.uint8
+    np.testing.assert_array_equal(grid[2:30, 2:30], x[0])
+
+
+def test_gif_is_written_with_every_frame(mnist, tmp_path):
+    (x, _), _ = mnist
+    frames = [viz.image_grid(x[i:i + 4]) for i in range(5)]
+    path = viz.save_gif(frames, tmp_path / "t.gif", fps=5, scale=2, hold_last=1)
+    movie = iio.imread(path, index=None)
+    assert movie.shape[0] == 6 and movie.shape[1:3] == (frames[0].shape[0] * 2, frames[0].shape[1] * 2)
+
+
+def test_loss_plot_and_samples_are_saved(tmp_path, mnist):
+    (x, _), _ = mnist
+    history = [{"epoch": e, "d_loss": 1.0 / e, "g_loss": e, "real_score": 0.6, "fake_score": 0.4} for e in (1, 2, 3)]
+    viz.plot_losses(history, path=tmp_path / "loss.png")
+    viz.plot_samples(x[:8], labels=list(range(8)), path=tmp_path / "s.png")
+    assert iio.imread(tmp_path / "loss.png").shape[0] > 100
+    assert iio.imread(tmp_path / "s.png").shape[0] > 50
+
+
+def test_quick_mode_figures_never_touch_the_committed_ones():
+    assert viz.figures_dir().parts[-2:] == ("build", "figures-quick")

@@ -1,0 +1,76 @@
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from ganlib import widgets
+from ganlib.models import build_generator
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return build_generator(latent_dim=16, filters=(32, 16, 8))
+
+
+def decode(png):
+    return iio.imread(png, extension=".png")
+
+
+def test_latent_explorer_redraws_on_every_control(generator):
+    box = widgets.latent_explorer(generator, seed=3, n_sliders=4)
+    first, first_png = box.current().copy(), box.image.value
+    assert first.shape == (28, 28) and decode(first_png).shape == (28 * 6, 28 * 6)
+    box.controls["z0"].value = 2.5
+    moved = box.current().copy()
+    assert not np.array_equal(first, moved) and box.image.value != first_png
+    box.controls["z0"].value = 0.0
+    np.testing.assert_array_equal(box.current(), first)  # the same noise draws the same digit
+    box.controls["seed"].value = 4
+    assert not np.array_equal(box.current(), first)
+    assert all(not s.continuous_update for s in box.controls.values())
+
+
+def test_interpolation_explorer_moves_and_exports(generator, tmp_path):
+    gif = tmp_path / "walk.gif"
+    box = widgets.interpolation_explorer(generator, seed_a=1, seed_b=2, steps=6, gif_path=gif)
+    path = box.path_images()
+    assert path.shape == (6, 28, 28)
+    before = box.image.value
+    box.controls["t"].value = 0.0
+    assert box.image.value != before
+    np.testing.assert_array_equal(decode(box.image.value)[::8, ::8], path[0])  # t = 0 is seed A exactly
+    box.export_button.click()
+    assert gif.exists() and iio.imread(gif, index=None).shape[0] == 48
+    assert str(gif) in box.status.value
+
+
+def test_slerp_keeps_the_ends():
+    a, b = widgets.seed_noise(0, 8), widgets.seed_noise(1, 8)
+    np.testing.assert_allclose(widgets.slerp(a, b, 0.0), a, atol=1e-6)
+    np.testing.assert_allclose(widgets.slerp(a, b, 1.0), b, atol=1e-6)
+
+
+def test_training_panel_trains_previews_and_exports(small_x, tiny_config, tmp_path):
+    import dataclasses
+
+    panel = widgets.training_panel(tmp_path / "runs", x=small_x, config=dataclasses.replace(tiny_config, epochs=1),
+                                   gif_path=tmp_path / "panel.gif")
+    assert panel.export_button.disabled and panel.preview.value == b""
+    panel.controls["batch_size"].value = 128
+    panel.controls["epochs"].value = 2
+    panel.train_button.click()
+    assert panel.result is not None and len(panel.result.history) == 2, panel.status.value
+    assert panel.result.gan.generator.input_shape == (None, tiny_config.latent_dim)
+    assert "b128" in panel.run_dir.name and decode(panel.preview.value).ndim == 2
+    panel.export_button.click()
+    assert (tmp_path / "panel.gif").exists()
+
+
+def test_training_panel_reports_out_of_range_values(small_x, tiny_config, tmp_path):
+    panel = widgets.training_panel(tmp_path, x=small_x, config=tiny_config)
+    panel.controls["g_lr"].value = 1e-2  # the slider's top, still valid…
+    panel.controls["epochs"].value = 1
+    panel.controls["latent_dim"].value = 2
+    panel.controls["g_lr"].max = 1  # …but a student can widen the slider: 10 ** 1 = 10 is not a learning rate
+    panel.controls["g_lr"].value = 10.0
+    panel.train_button.click()
+    assert panel.result is None and "g_lr" in panel.status.value and "out of range" in panel.status.value
