@@ -2,13 +2,15 @@
 # make course  run every notebook head-less with the real course settings; writes figures/ and figures/training.gif
 # make test    pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
 # make lab     open JupyterLab on the course
+# make benchmark   throughput and time-to-quality (benchmarks/speed.py), about 10 minutes
+# make pretrained  retrain the shipped generator in ganlib/assets/pretrained and record its figures
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup course test lab data clean
+.PHONY: setup course test lab data clean benchmark pretrained
 
 setup: $(STAMP)
 
@@ -38,6 +40,18 @@ test: setup data
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/index.ipynb
+
+benchmark: setup data
+	$(BIN)/python benchmarks/speed.py
+
+PRETRAINED := ganlib/assets/pretrained
+PRETRAINED_EPOCHS ?= 30
+pretrained: setup data
+	rm -rf $(PRETRAINED)
+	$(BIN)/python -m ganlib train --out $(PRETRAINED) --epochs $(PRETRAINED_EPOCHS) --fid
+	$(BIN)/python -m ganlib evaluate --checkpoint $(PRETRAINED) --n 10000 --json $(PRETRAINED)/evaluation.json
+	# Ship only what sampling needs: the generator's weights, config, history and records.
+	rm -rf $(PRETRAINED)/ckpt-*.weights.h5 $(PRETRAINED)/frames
 
 clean:
 	rm -rf build runs

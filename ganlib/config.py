@@ -30,9 +30,9 @@ class GANConfig:
     kernel_size: int = 4
     dropout: float = 0.3
     # optimisation
-    batch_size: int = 128
-    g_lr: float = 2e-4
-    d_lr: float = 2e-4
+    batch_size: int = 64
+    g_lr: float = 5e-4
+    d_lr: float = 5e-4
     beta_1: float = 0.5
     label_smoothing: float = 0.1
     ema: float = 0.999  # 0 disables the moving average of the generator's weights

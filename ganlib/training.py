@@ -156,6 +156,7 @@ def runs_dir() -> Path:
 
 def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide run records from other users of a shared course machine
     with os.fdopen(fd, "w") as f:
         f.write(text)
         f.flush()

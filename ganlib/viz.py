@@ -118,14 +118,17 @@ def load_frames(run_dir) -> list[np.ndarray]:
 
 
 def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4) -> Path:
-    """Write frames (each uint8 (H, W)) as a looping GIF, enlarged ``scale`` times, the last frame held longer."""
+    """Write frames (each uint8 (H, W)) as a looping GIF, enlarged ``scale`` times, the last frame shown
+    ``1 + hold_last`` times as long."""
     import imageio.v3 as iio
 
     if len(frames) == 0:
         raise ValueError("no frames to write: train at least one epoch first.")
     big = [np.kron(np.asarray(f, dtype="uint8"), np.ones((scale, scale), dtype="uint8")) for f in frames]
-    big += [big[-1]] * hold_last
+    durations = [1000.0 / fps] * len(big)
+    durations[-1] *= 1 + hold_last  # linger on the result before the loop restarts
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    iio.imwrite(path, np.stack(big), extension=".gif", duration=1000.0 / fps, loop=0)
+    # Pillow takes a list of durations only for several frames.
+    iio.imwrite(path, np.stack(big), extension=".gif", duration=durations if len(big) > 1 else durations[0], loop=0)
     return path

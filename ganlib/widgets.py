@@ -110,8 +110,9 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
 
     def export_gif(_=None):
         frames = list(path_images(24))
-        save_gif(frames + frames[::-1], gif_path, fps=12, scale=4, hold_last=0)
-        status.value = f"Saved <code>{gif_path}</code> ({len(frames) * 2} frames)."
+        there_and_back = frames + frames[-2:0:-1]  # no repeated frame at either turn
+        save_gif(there_and_back, gif_path, fps=12, scale=4, hold_last=0)
+        status.value = f"Saved <code>{gif_path}</code> ({len(there_and_back)} frames)."
 
     a.observe(update_all, names="value")
     b.observe(update_all, names="value")
@@ -145,11 +146,13 @@ def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=N
                                        description="generator lr", readout_format=".1e", style=style),
         "d_lr": widgets.FloatLogSlider(value=config.d_lr, base=10, min=-5, max=-2, step=0.1,
                                        description="discrim. lr", readout_format=".1e", style=style),
-        "batch_size": widgets.Dropdown(options=[32, 64, 128, 256, 512], value=config.batch_size,
+        "batch_size": widgets.Dropdown(options=sorted({32, 64, 128, 256, 512, config.batch_size}), value=config.batch_size,
                                        description="batch size", style=style),
-        "latent_dim": widgets.Dropdown(options=[2, 8, 32, 64, 100, 128], value=config.latent_dim,
+        "latent_dim": widgets.Dropdown(options=sorted({2, 8, 32, 64, 100, 128, config.latent_dim}),
+                                       value=config.latent_dim,
                                        description="latent size", style=style),
-        "epochs": widgets.IntSlider(value=config.epochs, min=1, max=50, description="epochs", style=style,
+        "epochs": widgets.IntSlider(value=config.epochs, min=1, max=max(50, config.epochs), description="epochs",
+                                    style=style,
                                     continuous_update=False),
     }
     train_button = widgets.Button(description="Train", button_style="primary", icon="play")

@@ -111,7 +111,8 @@ def _write_digits(folder, images, mode="L", size=None):
     for i, im in enumerate(images):
         img = Image.fromarray(im).convert(mode)
         img = img.resize(size) if size else img
-        img.save(folder / f"{i}.png" if i % 2 else folder / f"{i}.jpg")
+        jpeg = i % 2 == 0 and mode != "RGBA"  # JPEG has no alpha channel
+        img.save(folder / (f"{i}.jpg" if jpeg else f"{i}.png"))
 
 
 def test_load_images_folder_with_classes(mnist, tmp_path):

@@ -77,7 +77,7 @@ def test_killed_process_resumes_to_the_same_state(tmp_path):
                         n_train=512)
         kill = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: (
             os.kill(os.getpid(), signal.SIGKILL) if sys.argv[2] == "kill" and b == 3 and
-            len(os.listdir(sys.argv[1] + "/frames")) == 1 else None))
+            os.path.exists(sys.argv[1] + "/state.json") else None))  # in epoch 2, after epoch 1's checkpoint
         train(cfg, sys.argv[1], verbose=0, callbacks=[kill])
     """)
     run = lambda folder, mode: subprocess.run([sys.executable, "-c", script, str(folder), mode], timeout=300)

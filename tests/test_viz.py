@@ -14,9 +14,12 @@ def test_image_grid_tiles_images(mnist):
 def test_gif_is_written_with_every_frame(mnist, tmp_path):
     (x, _), _ = mnist
     frames = [viz.image_grid(x[i:i + 4]) for i in range(5)]
-    path = viz.save_gif(frames, tmp_path / "t.gif", fps=5, scale=2, hold_last=1)
+    path = viz.save_gif(frames, tmp_path / "t.gif", fps=5, scale=2, hold_last=3)
     movie = iio.imread(path, index=None)
-    assert movie.shape[0] == 6 and movie.shape[1:3] == (frames[0].shape[0] * 2, frames[0].shape[1] * 2)
+    assert movie.shape[0] == 5 and movie.shape[1:3] == (frames[0].shape[0] * 2, frames[0].shape[1] * 2)
+    np.testing.assert_array_equal(movie[0][::2, ::2, 0] if movie.ndim == 4 else movie[0][::2, ::2], frames[0])
+    durations = [iio.immeta(path, index=i)["duration"] for i in (0, 4)]
+    assert durations == [200, 800]
 
 
 def test_loss_plot_and_samples_are_saved(tmp_path, mnist):
@@ -30,3 +33,9 @@ def test_loss_plot_and_samples_are_saved(tmp_path, mnist):
 
 def test_quick_mode_figures_never_touch_the_committed_ones():
     assert viz.figures_dir().parts[-2:] == ("build", "figures-quick")
+
+
+def test_single_frame_gif(tmp_path, mnist):
+    (x, _), _ = mnist
+    path = viz.save_gif([viz.image_grid(x[:4])], tmp_path / "one.gif")
+    assert iio.imread(path, index=None).shape[0] == 1

@@ -39,7 +39,7 @@ def test_interpolation_explorer_moves_and_exports(generator, tmp_path):
     assert box.image.value != before
     np.testing.assert_array_equal(decode(box.image.value)[::8, ::8], path[0])  # t = 0 is seed A exactly
     box.export_button.click()
-    assert gif.exists() and iio.imread(gif, index=None).shape[0] == 48
+    assert gif.exists() and iio.imread(gif, index=None).shape[0] == 46
     assert str(gif) in box.status.value
 
 
