@@ -45,11 +45,12 @@ benchmark: setup data
 	$(BIN)/python benchmarks/speed.py
 
 PRETRAINED := ganlib/assets/pretrained
-PRETRAINED_EPOCHS ?= 30
+PRETRAINED_EPOCHS ?= 25
+PRETRAINED_SETTINGS ?= --set disc_filters=[64,128]
 pretrained: setup data
 	rm -rf $(PRETRAINED)
-	$(BIN)/python -m ganlib train --out $(PRETRAINED) --epochs $(PRETRAINED_EPOCHS) --fid
-	$(BIN)/python -m ganlib evaluate --checkpoint $(PRETRAINED) --n 10000 --json $(PRETRAINED)/evaluation.json
+	$(BIN)/python -m ganlib train --out $(PRETRAINED) --epochs $(PRETRAINED_EPOCHS) --fid $(PRETRAINED_SETTINGS)
+	$(BIN)/python -m ganlib evaluate --checkpoint $(PRETRAINED) --n 10000 --record
 	# Ship only what sampling needs: the generator's weights, config, history and records.
 	rm -rf $(PRETRAINED)/ckpt-*.weights.h5 $(PRETRAINED)/frames
 

@@ -25,10 +25,19 @@ def _cmd_train(args) -> int:
 
     changes = {k: v for k, v in (("epochs", args.epochs), ("minutes", args.minutes), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("n_train", args.n_train)) if v is not None}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            changes[key] = json.loads(value)
+        except json.JSONDecodeError:
+            raise SystemExit(f"--set {item}: the value must be JSON, e.g. --set gen_filters=[256,128,64]") from None
     base = GANConfig.tutorial() if args.recipe == "tutorial" else GANConfig()
     if args.minutes is not None and args.epochs is None:
         changes["epochs"] = 10_000  # the clock decides
-    config = dataclasses.replace(base, **changes)
+    try:
+        config = dataclasses.replace(base, **changes)
+    except (TypeError, ValueError) as e:
+        raise SystemExit(f"bad setting: {e}") from None
     if args.quick:
         config = config.quick()
     callbacks = []
@@ -89,6 +98,15 @@ def _cmd_evaluate(args) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
         print(f"wrote {args.json}")
+    if args.record:
+        if not args.checkpoint:
+            raise SystemExit("--record needs --checkpoint: it adds the figures to that run's train_summary.json")
+        summary_path = checkpoint_path(args.checkpoint) / "train_summary.json"
+        summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+        summary["evaluation"] = {"command": "python -m ganlib " + " ".join(shlex.quote(a) for a in args.argv),
+                                 **report}
+        summary_path.write_text(json.dumps(summary, indent=1))
+        print(f"recorded in {summary_path}")
     return 0
 
 
@@ -116,6 +134,7 @@ def _cmd_data(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m ganlib`` argument parser, one sub-command per task."""
     p = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -129,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--n-train", type=int, help="train on a subset of the 60,000 digits")
     t.add_argument("--recipe", choices=["course", "tutorial"], default="course",
                    help="course: the fast default; tutorial: the TensorFlow DCGAN tutorial's settings")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                   help="change any GANConfig field, e.g. --set label_smoothing=0 --set disc_filters=[64,128]")
     t.add_argument("--fid", type=int, nargs="?", const=2000, default=0, metavar="N",
                    help="track judge-FID on N samples after each epoch (default N: 2000)")
     t.add_argument("--quick", action="store_true", help="tiny run for smoke tests")
@@ -148,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--n", type=int, default=10000)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", help="also write the figures as JSON")
+    e.add_argument("--record", action="store_true", help="add the figures to the run's train_summary.json")
     e.set_defaults(func=_cmd_evaluate)
 
     f = sub.add_parser("gif", help="turn a run folder's frames into an animated GIF")
@@ -168,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one sub-command (``argv`` defaults to the command line); returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.argv = argv

@@ -30,7 +30,7 @@ class GANConfig:
     kernel_size: int = 4
     dropout: float = 0.3
     # optimisation
-    batch_size: int = 64
+    batch_size: int = 32
     g_lr: float = 5e-4
     d_lr: float = 5e-4
     beta_1: float = 0.5
@@ -92,10 +92,12 @@ class GANConfig:
         return self.quick() if quick_mode() else self
 
     def to_json(self) -> str:
+        """The config as JSON (a run folder's ``config.json``)."""
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
 
     @classmethod
     def from_dict(cls, d: dict) -> "GANConfig":
+        """A config from a dict such as a parsed ``config.json``; unknown keys are an error, not ignored."""
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:

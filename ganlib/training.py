@@ -70,6 +70,7 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def compile(self, g_optimizer, d_optimizer, label_smoothing: float = 0.0, **kwargs):
+        """One optimiser per network; ``label_smoothing`` lowers the discriminator's target for real images."""
         super().compile(**kwargs)
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
@@ -84,6 +85,7 @@ class GAN(keras.Model):
         return self.generator(noise, training=training)
 
     def train_step(self, real):
+        """One update of both networks from a batch of real images (batch, 28, 28, 1) in [-1, 1]."""
         batch = tf.shape(real)[0]
         noise = tf.random.stateless_normal((batch, self.latent_dim),
                                            seed=tf.stack([tf.constant(self.noise_seed, tf.int64), self.step.value]))
@@ -210,6 +212,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.epoch_started = time.monotonic()
 
     def elapsed(self) -> float:
+        """Seconds of training in this run folder, over every session that trained it."""
         return self.seconds_before + time.monotonic() - self.started
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -229,6 +232,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.save(epoch + 1)
 
     def save(self, epoch: int) -> None:
+        """Write the checkpoint for ``epoch`` epochs done, then switch ``state.json`` to it."""
         gan = self.model
         name = f"ckpt-{epoch:04d}.weights.h5"
         gan.save_weights(self.out_dir / name)
@@ -305,6 +309,7 @@ class TrainResult:
 
     @property
     def generator(self) -> keras.Model:
+        """The generator to draw samples from (the moving-average one when ``ema`` > 0)."""
         return self.gan.sampler
 
 

@@ -7,7 +7,10 @@ from ganlib.cli import main
 
 def test_train_generate_evaluate_round_trip(tmp_path, capsys, mnist):
     run = tmp_path / "run"
-    assert main(["train", "--out", str(run), "--epochs", "1", "--n-train", "256", "--batch-size", "64"]) == 0
+    assert main(["train", "--out", str(run), "--epochs", "1", "--n-train", "256", "--batch-size", "64",
+                 "--set", "label_smoothing=0", "--set", "disc_filters=[8,16]"]) == 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["label_smoothing"] == 0 and config["disc_filters"] == [8, 16]
     assert (run / "training.gif").exists() and (run / "generator.weights.h5").exists()
     summary = json.loads((run / "train_summary.json").read_text())
     assert summary["epochs_done"] == 1 and "--epochs 1" in summary["command"]
@@ -22,6 +25,19 @@ def test_train_generate_evaluate_round_trip(tmp_path, capsys, mnist):
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["n"] == 12 and report["generated"]["fid"] > report["real_baseline"]["fid"]
     assert "classifier score" in capsys.readouterr().out
+
+    assert main(["evaluate", "--checkpoint", str(run), "--n", "50", "--record"]) == 0
+    recorded = json.loads((run / "train_summary.json").read_text())
+    assert recorded["evaluation"]["n"] == 50 and recorded["epochs_done"] == 1
+
+
+def test_bad_settings_are_refused_with_the_reason(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit, match="g_lr=7 is out of range"):
+        main(["train", "--out", str(tmp_path), "--set", "g_lr=7"])
+    with pytest.raises(SystemExit, match="must be JSON"):
+        main(["train", "--out", str(tmp_path), "--set", "gen_filters=(1,2"])
 
 
 def test_pretrained_checkpoint_draws_recognisable_digits(tmp_path):

@@ -155,3 +155,11 @@ def test_load_images_npz_and_bad_input(mnist, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="no images"):
         data.load_images(tmp_path / "empty")
+
+
+@pytest.mark.skipif(__import__("shutil").which("apt-get") is None, reason="needs Debian's apt-get")
+def test_fashion_mnist_through_the_checksummed_idx_path(tmp_path):
+    (x, y), (xt, yt) = data.load_fashion_mnist(tmp_path, sources=("apt:dataset-fashion-mnist",), use_keras=False)
+    assert x.shape == (60000, 28, 28) and xt.shape == (10000, 28, 28) and x.dtype == np.uint8
+    assert y[:5].tolist() == [9, 0, 0, 3, 0] and len(data.FASHION_CLASSES) == 10
+    assert all(data.sha256_of(tmp_path / n) == sha for n, sha in data.FASHION_SHA256.items())
