@@ -20,7 +20,7 @@ def checkpoint_path(name: str) -> Path:
 
 def _cmd_train(args) -> int:
     from .config import GANConfig
-    from .training import train
+    from .training import make_strategy, train
     from .viz import load_frames, save_gif
 
     changes = {k: v for k, v in (("epochs", args.epochs), ("minutes", args.minutes), ("seed", args.seed),
@@ -45,11 +45,17 @@ def _cmd_train(args) -> int:
         from .metrics import FIDCallback
 
         callbacks.append(FIDCallback(n=args.fid))
+    if args.precision != "float32":
+        import keras
+
+        # Layers compute in 16 bits, weights stay float32; the models keep their outputs in float32.
+        keras.mixed_precision.set_global_policy(args.precision)
     started = time.time()
-    result = train(config, args.out, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+    result = train(config, args.out, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
+                   strategy=make_strategy(args.strategy))
     save_gif(load_frames(args.out), Path(args.out) / "training.gif")
     summary = {"command": "python -m ganlib " + " ".join(shlex.quote(a) for a in args.argv),
-               "seed": config.seed, "epochs_done": len(result.history), "stopped": result.stopped,
+               "seed": config.seed, "strategy": args.strategy, "precision": args.precision, "epochs_done": len(result.history), "stopped": result.stopped,
                "train_seconds": round(result.seconds, 1), "wall_seconds": round(time.time() - started, 1)}
     (Path(args.out) / "train_summary.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary))
@@ -152,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="change any GANConfig field, e.g. --set label_smoothing=0 --set disc_filters=[64,128]")
     t.add_argument("--fid", type=int, nargs="?", const=2000, default=0, metavar="N",
                    help="track judge-FID on N samples after each epoch (default N: 2000)")
+    t.add_argument("--strategy", choices=["default", "mirrored", "multiworker"], default="default",
+                   help="mirrored: all GPUs of this machine; multiworker: several machines, set up by TF_CONFIG")
+    t.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
+                   help="mixed_bfloat16: faster on recent GPUs and CPUs with bf16 units")
     t.add_argument("--quick", action="store_true", help="tiny run for smoke tests")
     t.set_defaults(func=_cmd_train)
 

@@ -101,8 +101,13 @@ class GAN(keras.Model):
             # Non-saturating generator loss: maximise log D(G(z)) rather than minimise log(1 - D(G(z))).
             g_loss = keras.losses.binary_crossentropy(tf.ones_like(p_fake), p_fake)
             d_loss, g_loss = tf.reduce_mean(d_loss), tf.reduce_mean(g_loss)
-        d_grads = d_tape.gradient(d_loss, self.discriminator.trainable_variables)
-        g_grads = g_tape.gradient(g_loss, self.generator.trainable_variables)
+            # Under tf.distribute each replica sees batch / replicas images and the optimiser *sums* the
+            # replicas' gradients, so each replica's mean loss is divided by the replica count: the update is
+            # then the same as one device's on the whole global batch.
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            d_scaled, g_scaled = d_loss / replicas, g_loss / replicas
+        d_grads = d_tape.gradient(d_scaled, self.discriminator.trainable_variables)
+        g_grads = g_tape.gradient(g_scaled, self.generator.trainable_variables)
         self.d_optimizer.apply(d_grads, self.discriminator.trainable_variables)
         self.g_optimizer.apply(g_grads, self.generator.trainable_variables)
         self.step.assign_add(1)
@@ -115,7 +120,11 @@ class GAN(keras.Model):
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("real_score", tf.reduce_mean(p_real)),
                             ("fake_score", tf.reduce_mean(p_fake))):
             self.trackers[name].update_state(value)
-        return {name: t.result() for name, t in self.trackers.items()}
+        results = {name: t.result() for name, t in self.trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras averages step outputs across workers along axis 0, which scalars lack (Keras 3.15).
+            results = {name: tf.reshape(v, [1]) for name, v in results.items()}
+        return results
 
 
 def build_gan(config: GANConfig) -> GAN:
@@ -313,7 +322,29 @@ class TrainResult:
         return self.gan.sampler
 
 
-def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1) -> TrainResult:
+def make_strategy(name: str | None):
+    """A ``tf.distribute`` strategy by name: None/"default" (one device), "mirrored" (all GPUs of this machine,
+    or its CPU), "multiworker" (several machines, each told its role by the ``TF_CONFIG`` variable)."""
+    if name in (None, "default"):
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        if "TF_CONFIG" not in os.environ:
+            raise ValueError("multiworker needs TF_CONFIG: a JSON cluster spec and this process's task; see README.")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"unknown strategy {name!r}: use default, mirrored or multiworker")
+
+
+def _is_chief(strategy) -> bool:
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    return resolver.task_type == "chief" or (resolver.task_type == "worker" and resolver.task_id == 0 and
+                                             "chief" not in resolver.cluster_spec().as_dict())
+
+
+def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=None) -> TrainResult:
     """Train a GAN in ``out_dir``, resuming from its last checkpoint if the folder holds an unfinished run.
 
     ``x``: training images float32 (N, 28, 28, 1) in [-1, 1]; default: ``config.n_train`` MNIST digits.
@@ -321,8 +352,15 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1) -> TrainR
     trained again with more epochs or minutes carries on. Extra Keras ``callbacks`` run before the checkpoint,
     so what they add to an epoch's logs (e.g. ``fid``) is saved in the history. Raises ``TrainingDiverged``
     on a NaN loss.
+
+    ``strategy``: a ``tf.distribute`` strategy (see ``make_strategy``); ``config.batch_size`` is then the global
+    batch, split across the replicas. In a multi-worker run only the chief writes to ``out_dir``; the other
+    workers keep their (identical) copies in ``out_dir/.worker-N``.
     """
+    strategy = strategy or tf.distribute.get_strategy()
     out_dir = Path(out_dir)
+    if not _is_chief(strategy):
+        out_dir = out_dir / f".worker-{strategy.cluster_resolver.task_id}"
     out_dir.mkdir(parents=True, exist_ok=True)
     state = read_state(out_dir)
     if state is not None:
@@ -336,9 +374,10 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1) -> TrainR
         state = {"epoch": 0, "seconds": 0.0, "history": [], "checkpoint": None}
     _write_atomic(out_dir / "config.json", config.to_json())
 
-    gan = build_gan(config)
-    if state["checkpoint"]:
-        gan.load_weights(out_dir / state["checkpoint"])
+    with strategy.scope():
+        gan = build_gan(config)
+        if state["checkpoint"]:
+            gan.load_weights(out_dir / state["checkpoint"])
     if x is None:
         x = training_images(config.n_train, seed=config.seed)
     elif config.n_train is not None:
@@ -352,6 +391,11 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1) -> TrainR
         return result
     steps = len(x) // config.batch_size
     dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=state["epoch"], epochs=config.epochs)
+    if strategy.num_replicas_in_sync > 1:
+        # Every worker builds the same batches from the same seed; each replica takes its slice of each one.
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        dataset = dataset.with_options(options)
     gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps, verbose=verbose, shuffle=False,
             callbacks=[StopOnNaN(out_dir), *budget, SampleGrid(out_dir, fixed_noise(config.latent_dim)), *callbacks,
                        clock])
