@@ -242,6 +242,17 @@ def _keras_dataset(name: str, download: bool):
         return None
 
 
+def _load_dataset(keras_name: str, files: dict, dest_dir: Path, sources, use_keras: bool):
+    """Keras's cache, then verified files in ``dest_dir``, then Keras's download, then the IDX ``sources``."""
+    local = all((dest_dir / n).exists() for n in files)
+    if use_keras and not local:
+        for download in (False, True):
+            result = _keras_dataset(keras_name, download)
+            if result is not None:
+                return result
+    return load_idx_set(files, dest_dir, sources)
+
+
 def load_mnist(dest_dir=None, sources=MNIST_SOURCES, use_keras: bool = True):
     """MNIST exactly as ``keras.datasets.mnist.load_data()`` returns it.
 
@@ -249,14 +260,8 @@ def load_mnist(dest_dir=None, sources=MNIST_SOURCES, use_keras: bool = True):
     uint8 labels (60000,) and (10000,). Tries Keras's cache, then ``data/``, then Keras's download, then the
     IDX ``sources`` (checksummed, written atomically to ``data/`` so later runs work offline).
     """
-    dest_dir = Path(dest_dir) if dest_dir is not None else data_dir()
-    local = all((dest_dir / n).exists() for n in MNIST_SHA256)
-    if use_keras and not local:
-        for download in (False, True):
-            result = _keras_dataset("mnist", download)
-            if result is not None:
-                return result
-    return load_idx_set(MNIST_SHA256, dest_dir, sources)
+    return _load_dataset("mnist", MNIST_SHA256, Path(dest_dir) if dest_dir is not None else data_dir(), sources,
+                         use_keras)
 
 
 def load_fashion_mnist(dest_dir=None, sources=FASHION_SOURCES, use_keras: bool = True):
@@ -265,14 +270,8 @@ def load_fashion_mnist(dest_dir=None, sources=FASHION_SOURCES, use_keras: bool =
     Class names are in ``FASHION_CLASSES``. Same path as MNIST: Keras's cache, then ``data/fashion``, then
     Keras's download, then the checksummed IDX sources (Zalando's host, then Debian's package).
     """
-    dest_dir = Path(dest_dir) if dest_dir is not None else data_dir() / "fashion"
-    local = all((dest_dir / n).exists() for n in FASHION_SHA256)
-    if use_keras and not local:
-        for download in (False, True):
-            result = _keras_dataset("fashion_mnist", download)
-            if result is not None:
-                return result
-    return load_idx_set(FASHION_SHA256, dest_dir, sources)
+    return _load_dataset("fashion_mnist", FASHION_SHA256,
+                         Path(dest_dir) if dest_dir is not None else data_dir() / "fashion", sources, use_keras)
 
 
 def to_model_range(images) -> np.ndarray:
