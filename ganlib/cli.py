@@ -21,7 +21,7 @@ def checkpoint_path(name: str) -> Path:
 def _cmd_train(args) -> int:
     from .config import GANConfig
     from .training import make_strategy, train
-    from .viz import load_frames, save_gif
+    from .viz import load_frames, run_captions, save_gif
 
     changes = {k: v for k, v in (("epochs", args.epochs), ("minutes", args.minutes), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("n_train", args.n_train)) if v is not None}
@@ -53,7 +53,7 @@ def _cmd_train(args) -> int:
     started = time.time()
     result = train(config, args.out, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
                    strategy=make_strategy(args.strategy))
-    save_gif(load_frames(args.out), Path(args.out) / "training.gif")
+    save_gif(load_frames(args.out), Path(args.out) / "training.gif", captions=run_captions(args.out))
     summary = {"command": "python -m ganlib " + " ".join(shlex.quote(a) for a in args.argv),
                "seed": config.seed, "strategy": args.strategy, "precision": args.precision, "epochs_done": len(result.history), "stopped": result.stopped,
                "train_seconds": round(result.seconds, 1), "wall_seconds": round(time.time() - started, 1)}
@@ -117,9 +117,10 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_gif(args) -> int:
-    from .viz import load_frames, save_gif
+    from .viz import load_frames, run_captions, save_gif
 
-    print(f"wrote {save_gif(load_frames(args.run), args.out, fps=args.fps)}")
+    captions = None if args.no_captions else run_captions(args.run)
+    print(f"wrote {save_gif(load_frames(args.run), args.out, fps=args.fps, size=args.size, captions=captions)}")
     return 0
 
 
@@ -182,10 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--record", action="store_true", help="add the figures to the run's train_summary.json")
     e.set_defaults(func=_cmd_evaluate)
 
-    f = sub.add_parser("gif", help="turn a run folder's frames into an animated GIF")
+    f = sub.add_parser("gif", help="turn a run folder's frames into an animated GIF (or .mp4)")
     f.add_argument("run")
-    f.add_argument("--out", required=True)
+    f.add_argument("--out", required=True, help="FILE.gif, or FILE.mp4 for a video")
     f.add_argument("--fps", type=float, default=4.0)
+    f.add_argument("--size", type=int, help="width in pixels (default: each pixel doubled)")
+    f.add_argument("--no-captions", action="store_true", help="leave out the epoch and losses above each frame")
     f.set_defaults(func=_cmd_gif)
 
     j = sub.add_parser("train-judge", help="retrain the MNIST classifier behind the metrics")

@@ -117,18 +117,63 @@ def load_frames(run_dir) -> list[np.ndarray]:
     return [iio.imread(f) for f in files]
 
 
-def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4) -> Path:
-    """Write frames (each uint8 (H, W)) as a looping GIF, enlarged ``scale`` times, the last frame shown
-    ``1 + hold_last`` times as long."""
+def run_captions(run_dir) -> list[str]:
+    """One caption per epoch of a run folder, for ``save_gif``: ``"epoch 3  D 1.21  G 0.93"``."""
+    from .training import read_state
+
+    state = read_state(run_dir) or {"history": []}
+    return [f"epoch {row['epoch']}  D {row['d_loss']:.2f}  G {row['g_loss']:.2f}" for row in state["history"]]
+
+
+def _caption(frame: np.ndarray, text: str) -> np.ndarray:
+    """The frame (H, W) with a black strip above it holding ``text`` in white."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    height = max(12, frame.shape[1] // 16)
+    strip = Image.new("L", (frame.shape[1], height), 0)
+    font = ImageFont.load_default(size=max(8, height - 4))
+    ImageDraw.Draw(strip).text((3, 1), text, fill=255, font=font)
+    return np.concatenate([np.asarray(strip), frame])
+
+
+def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4, captions=None,
+             size: int | None = None) -> Path:
+    """Write frames (each uint8 (H, W), all alike) as a looping animation; the last frame is shown
+    ``1 + hold_last`` times as long.
+
+    ``scale`` enlarges each pixel (nearest neighbour, so digits stay sharp); ``size`` instead picks the
+    scale that brings the width closest to ``size`` pixels. ``captions``: one text per frame, drawn above it
+    (``run_captions(run_dir)`` gives epoch and losses). A path ending in ``.mp4`` writes an H.264 video
+    through imageio-ffmpeg; anything else a GIF.
+    """
     import imageio.v3 as iio
 
     if len(frames) == 0:
         raise ValueError("no frames to write: train at least one epoch first.")
+    if captions is not None and len(captions) != len(frames):
+        raise ValueError(f"{len(captions)} captions for {len(frames)} frames: give one per frame.")
+    if size is not None:
+        scale = max(1, round(size / np.asarray(frames[0]).shape[1]))
     big = [np.kron(np.asarray(f, dtype="uint8"), np.ones((scale, scale), dtype="uint8")) for f in frames]
-    durations = [1000.0 / fps] * len(big)
-    durations[-1] *= 1 + hold_last  # linger on the result before the loop restarts
+    if captions is not None:
+        big = [_caption(f, text) for f, text in zip(big, captions)]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".mp4":
+        try:
+            import imageio_ffmpeg  # noqa: F401 - only to give a clear message when it is missing
+        except ImportError:
+            raise RuntimeError("MP4 export needs imageio-ffmpeg: pip install imageio-ffmpeg (or save a .gif).") from None
+        # H.264 players want sizes in 16-pixel blocks; the held last frame is repeated, as video frames
+        # share one rate.
+        h, w = (-(-big[0].shape[0] // 16) * 16), (-(-big[0].shape[1] // 16) * 16)
+        video = np.zeros((len(big) + hold_last, h, w), dtype="uint8")
+        for i, f in enumerate(big + [big[-1]] * hold_last):
+            video[i, : f.shape[0], : f.shape[1]] = f
+        iio.imwrite(path, np.repeat(video[..., None], 3, axis=-1), plugin="FFMPEG", fps=fps)
+        return path
+    durations = [1000.0 / fps] * len(big)
+    durations[-1] *= 1 + hold_last  # linger on the result before the loop restarts
     # Pillow takes a list of durations only for several frames.
     iio.imwrite(path, np.stack(big), extension=".gif", duration=durations if len(big) > 1 else durations[0], loop=0)
     return path

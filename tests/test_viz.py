@@ -39,3 +39,27 @@ def test_single_frame_gif(tmp_path, mnist):
     (x, _), _ = mnist
     path = viz.save_gif([viz.image_grid(x[:4])], tmp_path / "one.gif")
     assert iio.imread(path, index=None).shape[0] == 1
+
+
+def test_captions_size_and_mp4(tmp_path, mnist):
+    (x, _), _ = mnist
+    frames = [viz.image_grid(x[i:i + 4]) for i in range(3)]
+    captions = [f"epoch {i + 1}  D 1.00  G 0.70" for i in range(3)]
+    gif = viz.save_gif(frames, tmp_path / "c.gif", captions=captions, size=240)
+    movie = iio.imread(gif, index=None)
+    scale = round(240 / frames[0].shape[1])
+    assert movie.shape[2] == frames[0].shape[1] * scale and movie.shape[1] > frames[0].shape[0] * scale
+    strip = movie[0, : movie.shape[1] - frames[0].shape[0] * scale]
+    assert strip.max() > 200  # the caption is drawn in white on the black strip
+    with __import__("pytest").raises(ValueError, match="one per frame"):
+        viz.save_gif(frames, tmp_path / "bad.gif", captions=captions[:1])
+    mp4 = viz.save_gif(frames, tmp_path / "c.mp4", fps=5, captions=captions, hold_last=2)
+    video = iio.imread(mp4, plugin="FFMPEG")
+    assert video.shape[0] == 5 and video.shape[1] % 16 == 0 and video.shape[2] % 16 == 0
+
+
+def test_run_captions_read_the_history(tmp_path):
+    import json
+
+    (tmp_path / "state.json").write_text(json.dumps({"history": [{"epoch": 1, "d_loss": 1.234, "g_loss": 0.5}]}))
+    assert viz.run_captions(tmp_path) == ["epoch 1  D 1.23  G 0.50"]
