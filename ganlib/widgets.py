@@ -126,86 +126,118 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
     return box
 
 
-def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=None) -> widgets.VBox:
-    """Hyperparameter sliders, a Train button with a live preview after each epoch, and GIF export.
+def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=None,
+                   background: bool = True) -> widgets.VBox:
+    """Hyperparameter sliders, Train and Stop buttons, a live preview after each epoch, and GIF export.
 
     ``runs_dir``: each combination of settings trains in its own sub-folder, so pressing Train again with the
-    same settings resumes (or extends) that run rather than starting over. ``x``: training images float32
-    (N, 28, 28, 1) in [-1, 1] (default: the config's MNIST subset). ``config``: the starting settings.
-    Returns a VBox with ``.controls``, ``.train_button``, ``.export_button``, ``.preview``, ``.status`` and
-    ``.result`` (the last ``TrainResult``, or None).
+    same settings resumes (or extends) that run: Stop, then Train, carries on where it stopped. ``x``:
+    training images float32 (N, 28, 28, 1) in [-1, 1] (default: the config's MNIST subset). ``config``: the
+    starting settings. ``background``: train in a thread so the notebook stays responsive (and Stop can be
+    pressed); ``.join()`` waits for it. Returns a VBox with ``.controls``, ``.train_button``,
+    ``.stop_button``, ``.export_button``, ``.preview``, ``.status``, ``.run_dir`` and ``.result`` (the last
+    ``TrainResult``, or None).
     """
+    import threading
+
     from .training import train
-    from .viz import figures_dir, image_grid, load_frames, save_gif
+    from .viz import figures_dir, load_frames, run_captions, save_gif
 
     config = config or GANConfig().for_mode()
     gif_path = Path(gif_path) if gif_path else figures_dir() / "training_panel.gif"
     style = {"description_width": "110px"}
+
+    def lr_slider(value, label):
+        return widgets.FloatLogSlider(value=value, base=10, min=-5, max=-2, step=0.1, description=label,
+                                      readout_format=".1e", style=style, continuous_update=False)
+
+    def choice(options, value, label):
+        return widgets.Dropdown(options=sorted({*options, value}), value=value, description=label, style=style)
+
     controls = {
-        "g_lr": widgets.FloatLogSlider(value=config.g_lr, base=10, min=-5, max=-2, step=0.1,
-                                       description="generator lr", readout_format=".1e", style=style),
-        "d_lr": widgets.FloatLogSlider(value=config.d_lr, base=10, min=-5, max=-2, step=0.1,
-                                       description="discrim. lr", readout_format=".1e", style=style),
-        "batch_size": widgets.Dropdown(options=sorted({32, 64, 128, 256, 512, config.batch_size}), value=config.batch_size,
-                                       description="batch size", style=style),
-        "latent_dim": widgets.Dropdown(options=sorted({2, 8, 32, 64, 100, 128, config.latent_dim}),
-                                       value=config.latent_dim,
-                                       description="latent size", style=style),
+        "g_lr": lr_slider(config.g_lr, "generator lr"),
+        "d_lr": lr_slider(config.d_lr, "discrim. lr"),
+        "batch_size": choice({32, 64, 128, 256, 512}, config.batch_size, "batch size"),
+        "latent_dim": choice({2, 8, 32, 64, 100, 128}, config.latent_dim, "latent size"),
         "epochs": widgets.IntSlider(value=config.epochs, min=1, max=max(50, config.epochs), description="epochs",
-                                    style=style,
-                                    continuous_update=False),
+                                    style=style, continuous_update=False),
     }
     train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+    stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
+                                 tooltip="stop after the current epoch; Train resumes from there")
     export_button = widgets.Button(description="Export GIF", icon="film", disabled=True)
     preview = widgets.Image(format="png", width=300, height=300)
     progress = widgets.IntProgress(min=0, max=1, description="epoch")
     status = widgets.HTML("Choose settings, then press <b>Train</b>.")
     box = widgets.VBox()
+    stop_requested = threading.Event()
 
     def chosen_config() -> GANConfig:
         values = {name: c.value for name, c in controls.items()}
         return dataclasses.replace(config, **values)  # validates: out-of-range values raise ValueError
 
-    def run_dir(cfg: GANConfig) -> Path:
-        return Path(runs_dir) / f"g{cfg.g_lr:.0e}_d{cfg.d_lr:.0e}_b{cfg.batch_size}_z{cfg.latent_dim}"
-
-    def on_epoch_end(epoch, logs):
+    def on_epoch_end(model, epoch, logs):
         progress.value = epoch + 1
-        frames = load_frames(box.run_dir)
-        preview.value = png_bytes(frames[-1], 2)
+        preview.value = png_bytes(load_frames(box.run_dir)[-1], 2)
         status.value = (f"epoch {epoch + 1}: d_loss {logs['d_loss']:.3f}, g_loss {logs['g_loss']:.3f}, "
                         f"D(real) {logs['real_score']:.2f}, D(fake) {logs['fake_score']:.2f}")
+        if stop_requested.is_set():
+            model.stop_training = True
 
-    def on_train(_=None):
+    def run(cfg: GANConfig):
         import keras
 
+        class Live(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                on_epoch_end(self.model, epoch, logs or {})
+
+        try:
+            box.result = train(cfg, box.run_dir, x=x, verbose=0, callbacks=[Live()])
+            done = len(box.result.history)
+            why = "stopped by you: press Train to resume" if done < cfg.epochs and stop_requested.is_set() else \
+                box.result.stopped
+            status.value += f" — {done}/{cfg.epochs} epochs ({why}, {box.result.seconds:.0f} s in all)."
+            export_button.disabled = False
+        except Exception as e:  # noqa: BLE001 - show the reason in the panel; the checkpoint is kept
+            status.value = f"<span style='color:#b00'>{type(e).__name__}: {e}</span>"
+        finally:
+            train_button.disabled, stop_button.disabled = False, True
+
+    def on_train(_=None):
         try:
             cfg = chosen_config()
         except ValueError as e:
             status.value = f"<span style='color:#b00'>{e}</span>"
             return
-        box.run_dir = run_dir(cfg)
+        box.run_dir = Path(runs_dir) / f"g{cfg.g_lr:.0e}_d{cfg.d_lr:.0e}_b{cfg.batch_size}_z{cfg.latent_dim}"
         progress.max, progress.value = cfg.epochs, 0
-        train_button.disabled = True
+        train_button.disabled, stop_button.disabled = True, False
+        stop_requested.clear()
         status.value = f"training in <code>{box.run_dir}</code> …"
-        try:
-            box.result = train(cfg, box.run_dir, x=x, verbose=0,
-                               callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)])
-            status.value += f" done ({box.result.stopped}, {box.result.seconds:.0f} s in all)."
-            export_button.disabled = False
-        except Exception as e:  # noqa: BLE001 - show the reason in the panel, keep the checkpoint
-            status.value = f"<span style='color:#b00'>{type(e).__name__}: {e}</span>"
-        finally:
-            train_button.disabled = False
+        if background:
+            box.thread = threading.Thread(target=run, args=(cfg,), daemon=True)
+            box.thread.start()
+        else:
+            run(cfg)
+
+    def on_stop(_=None):
+        stop_requested.set()
+        status.value += " stopping after this epoch …"
 
     def on_export(_=None):
-        save_gif(load_frames(box.run_dir), gif_path)
+        save_gif(load_frames(box.run_dir), gif_path, captions=run_captions(box.run_dir))
         status.value = f"Saved <code>{gif_path}</code>."
 
+    def join(timeout=None):
+        if box.thread is not None:
+            box.thread.join(timeout)
+
     train_button.on_click(on_train)
+    stop_button.on_click(on_stop)
     export_button.on_click(on_export)
     box.children = [widgets.HBox([widgets.VBox(list(controls.values())), preview]),
-                    widgets.HBox([train_button, export_button, progress]), status]
-    box.controls, box.train_button, box.export_button = controls, train_button, export_button
-    box.preview, box.status, box.result, box.run_dir = preview, status, None, None
+                    widgets.HBox([train_button, stop_button, export_button, progress]), status]
+    box.controls, box.train_button, box.stop_button, box.export_button = controls, train_button, stop_button, \
+        export_button
+    box.preview, box.status, box.result, box.run_dir, box.thread, box.join = preview, status, None, None, None, join
     return box

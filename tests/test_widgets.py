@@ -58,11 +58,31 @@ def test_training_panel_trains_previews_and_exports(small_x, tiny_config, tmp_pa
     panel.controls["batch_size"].value = 128
     panel.controls["epochs"].value = 2
     panel.train_button.click()
+    panel.join(120)
     assert panel.result is not None and len(panel.result.history) == 2, panel.status.value
     assert panel.result.gan.generator.input_shape == (None, tiny_config.latent_dim)
     assert "b128" in panel.run_dir.name and decode(panel.preview.value).ndim == 2
+    assert panel.stop_button.disabled and not panel.train_button.disabled
     panel.export_button.click()
     assert (tmp_path / "panel.gif").exists()
+
+
+def test_training_panel_stops_and_resumes(small_x, tiny_config, tmp_path, monkeypatch):
+    import dataclasses
+
+    import keras
+
+    panel = widgets.training_panel(tmp_path, x=small_x, config=dataclasses.replace(tiny_config, epochs=4))
+    # A student presses Stop during the first epoch: training ends after that epoch, its checkpoint saved.
+    with monkeypatch.context() as m:
+        m.setattr(keras.callbacks.Callback, "on_train_batch_end", lambda self, batch, logs=None: (
+            panel.stop_button.click() if batch == 2 and not panel.stop_button.disabled else None))
+        panel.train_button.click()
+        panel.join(120)
+    assert len(panel.result.history) == 1 and "press Train to resume" in panel.status.value
+    panel.train_button.click()  # same settings, same folder: resumes at epoch 2
+    panel.join(120)
+    assert [row["epoch"] for row in panel.result.history] == [1, 2, 3, 4]
 
 
 def test_training_panel_reports_out_of_range_values(small_x, tiny_config, tmp_path):
@@ -73,4 +93,5 @@ def test_training_panel_reports_out_of_range_values(small_x, tiny_config, tmp_pa
     panel.controls["g_lr"].max = 1  # …but a student can widen the slider: 10 ** 1 = 10 is not a learning rate
     panel.controls["g_lr"].value = 10.0
     panel.train_button.click()
+    panel.join(10)
     assert panel.result is None and "g_lr" in panel.status.value and "out of range" in panel.status.value
