@@ -276,6 +276,11 @@ def load_fashion_mnist(dest_dir=None, sources=FASHION_SOURCES, use_keras: bool =
 
 def to_model_range(images) -> np.ndarray:
     """uint8 images (N, H, W) or (N, H, W, 1) in [0, 255] -> float32 (N, H, W, 1) in [-1, 1] (tanh's range)."""
+    if isinstance(images, (list, tuple)):
+        sizes = sorted({np.shape(im) for im in images})
+        if len(sizes) > 1:
+            raise ValueError(f"the images have different sizes ({sizes[0]} and {sizes[-1]}, …): load them with "
+                             "ganlib.data.load_images, which brings every image to 28×28.")
     x = np.asarray(images)
     if x.ndim == 3:
         x = x[..., None]

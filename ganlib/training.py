@@ -382,6 +382,13 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
         x = training_images(config.n_train, seed=config.seed)
     elif config.n_train is not None:
         x = x[: config.n_train]
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
+        raise ValueError(f"training images must have shape (N, 28, 28, 1), got {x.shape}: use "
+                         "ganlib.data.to_model_range on uint8 images (N, 28, 28).")
+    if not np.isfinite(x).all():
+        raise ValueError(f"the training images contain {int((~np.isfinite(x)).sum())} NaN or infinite values: "
+                         "clean or reload the data (ganlib.data.load_images reports such files).")
 
     clock = RunCheckpoint(out_dir, state)
     budget = [TimeBudget(config.minutes, clock)] if config.minutes else []

@@ -163,3 +163,9 @@ def test_fashion_mnist_through_the_checksummed_idx_path(tmp_path):
     assert x.shape == (60000, 28, 28) and xt.shape == (10000, 28, 28) and x.dtype == np.uint8
     assert y[:5].tolist() == [9, 0, 0, 3, 0] and len(data.FASHION_CLASSES) == 10
     assert all(data.sha256_of(tmp_path / n) == sha for n, sha in data.FASHION_SHA256.items())
+
+
+def test_images_of_mixed_sizes_get_a_clear_error(mnist):
+    (x, _), _ = mnist
+    with pytest.raises(ValueError, match="different sizes"):
+        data.to_model_range([x[0], np.zeros((32, 32), np.uint8)])

@@ -104,11 +104,28 @@ def test_time_budget_stops_training(tiny_config, small_x, tmp_path):
     assert result.stopped == "time budget" and len(result.history) < 50
 
 
-def test_nan_loss_stops_with_advice(tiny_config, small_x, tmp_path):
+def test_nan_in_the_data_is_refused_before_training(tiny_config, small_x, tmp_path):
     bad = small_x.copy()
-    bad[:] = np.nan
-    with pytest.raises(TrainingDiverged, match="lower learning rates"):
+    bad[3, 5, 5, 0] = np.nan
+    with pytest.raises(ValueError, match="1 NaN"):
         train(tiny_config, tmp_path, x=bad, verbose=0)
+    with pytest.raises(ValueError, match=r"\(N, 28, 28, 1\)"):
+        train(tiny_config, tmp_path / "b", x=small_x[..., 0], verbose=0)
+
+
+def test_nan_loss_stops_with_advice(tiny_config, small_x, tmp_path):
+    """A loss that turns NaN mid-training (here: the generator's weights are poisoned) stops with advice."""
+    import keras
+
+    class Poison(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                kernel = self.model.generator.get_layer("image").kernel
+                kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+
+    with pytest.raises(TrainingDiverged, match="lower learning rates"):
+        train(tiny_config, tmp_path, x=small_x, verbose=0, callbacks=[Poison()])
+    assert read_state(tmp_path) is None or read_state(tmp_path)["epoch"] == 0  # nothing poisoned was saved
 
 
 def test_other_settings_in_the_same_folder_are_refused(tiny_config, small_x, tmp_path):
