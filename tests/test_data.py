@@ -23,9 +23,8 @@ def test_load_mnist_matches_keras_format(mnist):
 
 
 @pytest.fixture(scope="module")
-def label_file(mnist, tmp_path_factory):
-    """The real t10k labels as an IDX file (its SHA-256 is the canonical one)."""
-    d = tmp_path_factory.mktemp("idx")
+def label_file(mnist):
+    """The bytes of the real t10k labels IDX file (its SHA-256 is the canonical one)."""
     src = data.fetch_file(NAME, data.MNIST_SHA256[NAME], data.data_dir())
     payload = src.read_bytes()
     assert hashlib.sha256(payload).hexdigest() == data.MNIST_SHA256[NAME]

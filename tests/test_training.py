@@ -68,7 +68,7 @@ def test_interrupted_run_resumes_where_it_stopped(tiny_config, small_x, tmp_path
 
 def test_killed_process_resumes_to_the_same_state(tmp_path):
     """SIGKILL mid-epoch, then resume: same final weights as a run that was never interrupted."""
-    script = textwrap.dedent(f"""
+    script = textwrap.dedent("""
         import os, sys, signal, keras
         from ganlib.config import GANConfig
         from ganlib.data import training_images
