@@ -82,10 +82,12 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    """Write via a temporary file and rename, so an interrupted write never leaves a half file at ``path``."""
+def atomic_write(path, payload: bytes) -> Path:
+    """Write bytes via a temporary file and rename, so an interrupted write never leaves a half file at ``path``."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide data and run records from other users of a shared machine
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
@@ -95,6 +97,7 @@ def _atomic_write(path: Path, payload: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 def _gunzip_if_needed(payload: bytes) -> bytes:
@@ -175,7 +178,7 @@ def fetch_file(name: str, sha256: str, dest_dir: Path, sources=MNIST_SOURCES, ti
     if by_hand.exists():
         payload = _gunzip_if_needed(by_hand.read_bytes())
         if hashlib.sha256(payload).hexdigest() == sha256:
-            _atomic_write(target, payload)
+            atomic_write(target, payload)
             return target
         failures.append(f"{by_hand}: checksum mismatch, ignored")
     for source in sources:
@@ -188,7 +191,7 @@ def fetch_file(name: str, sha256: str, dest_dir: Path, sources=MNIST_SOURCES, ti
         if got != sha256:
             failures.append(f"{source}: checksum mismatch (got {got[:16]}…, want {sha256[:16]}…), refused")
             continue
-        _atomic_write(target, payload)
+        atomic_write(target, payload)
         return target
     raise DownloadError(
         f"Could not get {name} from any source:\n  - " + "\n  - ".join(failures) +

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from .config import GANConfig
-from .data import make_dataset, training_images, to_uint8
+from .data import atomic_write, make_dataset, training_images, to_uint8
 from .models import build_generator, build_models
 
 SAMPLE_GRID_SEED = 1234
@@ -165,16 +164,6 @@ def runs_dir() -> Path:
     return project_root() / ("build/runs-quick" if quick_mode() else "runs")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide run records from other users of a shared course machine
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def read_state(out_dir) -> dict | None:
     """The run's ``state.json`` as a dict, or None for a new run."""
     path = Path(out_dir) / "state.json"
@@ -249,7 +238,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         os.replace(self.out_dir / ".generator.weights.h5", self.out_dir / "generator.weights.h5")
         previous = self.state.get("checkpoint")
         self.state.update(epoch=epoch, checkpoint=name, seconds=round(self.elapsed(), 3))
-        _write_atomic(self.out_dir / "state.json", json.dumps(self.state, indent=1))
+        atomic_write(self.out_dir / "state.json", json.dumps(self.state, indent=1).encode())
         if previous and previous != name:
             (self.out_dir / previous).unlink(missing_ok=True)
 
@@ -372,12 +361,18 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
                              "Train in a new folder, or delete this one to start over.")
     else:
         state = {"epoch": 0, "seconds": 0.0, "history": [], "checkpoint": None}
-    _write_atomic(out_dir / "config.json", config.to_json())
+    atomic_write(out_dir / "config.json", config.to_json().encode())
 
     with strategy.scope():
         gan = build_gan(config)
         if state["checkpoint"]:
             gan.load_weights(out_dir / state["checkpoint"])
+    clock = RunCheckpoint(out_dir, state)
+    budget = [TimeBudget(config.minutes, clock)] if config.minutes else []
+    result = TrainResult(gan, out_dir, state["history"])
+    if state["epoch"] >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60):
+        result.stopped, result.seconds = "already done", clock.elapsed()
+        return result
     if x is None:
         x = training_images(config.n_train, seed=config.seed)
     elif config.n_train is not None:
@@ -389,13 +384,6 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     if not np.isfinite(x).all():
         raise ValueError(f"the training images contain {int((~np.isfinite(x)).sum())} NaN or infinite values: "
                          "clean or reload the data (ganlib.data.load_images reports such files).")
-
-    clock = RunCheckpoint(out_dir, state)
-    budget = [TimeBudget(config.minutes, clock)] if config.minutes else []
-    result = TrainResult(gan, out_dir, state["history"])
-    if state["epoch"] >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60):
-        result.stopped, result.seconds = "already done", clock.elapsed()
-        return result
     steps = len(x) // config.batch_size
     dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=state["epoch"], epochs=config.epochs)
     if strategy.num_replicas_in_sync > 1:

@@ -41,16 +41,23 @@ def image_grid(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
     return grid
 
 
-def save_png(array: np.ndarray, path) -> Path:
-    """Write a uint8 array (H, W) or (H, W, 3) to a PNG file, atomically."""
+def enlarge(image, scale: int) -> np.ndarray:
+    """A uint8 image (H, W) with each pixel repeated ``scale``×``scale`` times: (H·scale, W·scale), still sharp."""
+    return np.kron(np.asarray(image, dtype="uint8"), np.ones((scale, scale), dtype="uint8"))
+
+
+def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
+    """A uint8 image (H, W) or (H, W, 3) as PNG bytes, each pixel enlarged ``scale`` times (2-D images only)."""
     import imageio.v3 as iio
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    iio.imwrite(tmp, array, extension=".png")
-    tmp.replace(path)
-    return path
+    return iio.imwrite("<bytes>", enlarge(array, scale) if scale > 1 else np.asarray(array), extension=".png")
+
+
+def save_png(array: np.ndarray, path) -> Path:
+    """Write a uint8 array (H, W) or (H, W, 3) to a PNG file, atomically."""
+    from .data import atomic_write
+
+    return atomic_write(path, png_bytes(array))
 
 
 def plot_samples(images, title: str = "", ncols: int | None = None, labels=None, path=None, scale: float = 0.6):
@@ -154,7 +161,7 @@ def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4,
         raise ValueError(f"{len(captions)} captions for {len(frames)} frames: give one per frame.")
     if size is not None:
         scale = max(1, round(size / np.asarray(frames[0]).shape[1]))
-    big = [np.kron(np.asarray(f, dtype="uint8"), np.ones((scale, scale), dtype="uint8")) for f in frames]
+    big = [enlarge(f, scale) for f in frames]
     if captions is not None:
         big = [_caption(f, text) for f, text in zip(big, captions)]
     path = Path(path)

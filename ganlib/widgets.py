@@ -14,14 +14,7 @@ import numpy as np
 
 from .config import GANConfig
 from .data import to_uint8
-
-
-def png_bytes(array: np.ndarray, scale: int = 4) -> bytes:
-    """A uint8 image (H, W) as PNG bytes, enlarged ``scale`` times (nearest neighbour, so pixels stay sharp)."""
-    import imageio.v3 as iio
-
-    big = np.kron(np.asarray(array, dtype="uint8"), np.ones((scale, scale), dtype="uint8"))
-    return iio.imwrite("<bytes>", big, extension=".png")
+from .viz import png_bytes
 
 
 def _draw(generator, noise: np.ndarray) -> np.ndarray:
