@@ -10,11 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-PRETRAINED = {"pretrained": Path(__file__).resolve().parent / "assets" / "pretrained"}
+ASSETS = Path(__file__).resolve().parent / "assets"
+PRETRAINED = {"pretrained": ASSETS / "pretrained", "pretrained-conditional": ASSETS / "pretrained-conditional"}
 
 
 def checkpoint_path(name: str) -> Path:
-    """A run folder, or the name of a checkpoint shipped with ganlib (``pretrained``)."""
+    """A run folder, or the name of a checkpoint shipped with ganlib (``pretrained``, ``pretrained-conditional``)."""
     return PRETRAINED.get(name, Path(name))
 
 
@@ -25,6 +26,8 @@ def _cmd_train(args) -> int:
 
     changes = {k: v for k, v in (("epochs", args.epochs), ("minutes", args.minutes), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("n_train", args.n_train)) if v is not None}
+    if args.conditional:
+        changes["conditional"] = True
     for item in args.set:
         key, _, value = item.partition("=")
         try:
@@ -62,10 +65,30 @@ def _cmd_train(args) -> int:
     return 0
 
 
-def _generate(checkpoint: str, n: int, seed: int):
-    from .training import generate, load_generator
+def _generate(checkpoint: str, n: int, seed: int, digit: int | None = None):
+    """``n`` samples from a checkpoint: ``(images uint8 (n, 28, 28), labels int32 (n,) or None)``.
 
-    return generate(load_generator(checkpoint_path(checkpoint)), n, seed=seed)
+    A conditional checkpoint gets balanced labels, or only ``digit``; an unconditional one has no labels."""
+    import numpy as np
+
+    from .models import num_classes
+    from .training import balanced_labels, generate, load_generator
+
+    path = checkpoint_path(checkpoint)
+    try:
+        generator = load_generator(path)
+    except FileNotFoundError as e:
+        raise SystemExit(f"{e}\nGive a run folder made by `python -m ganlib train`, or one of {sorted(PRETRAINED)}.") from None
+    classes = num_classes(generator)
+    if not classes:
+        if digit is not None:
+            raise SystemExit(f"--digit: {checkpoint} is an unconditional generator and cannot be asked for a digit; "
+                             "use --checkpoint pretrained-conditional or a run trained with --conditional.")
+        return generate(generator, n, seed=seed), None
+    if digit is not None and not 0 <= digit < classes:
+        raise SystemExit(f"--digit {digit}: choose a digit from 0 to {classes - 1}.")
+    labels = balanced_labels(n, classes) if digit is None else np.full(n, digit, dtype="int32")
+    return generate(generator, n, seed=seed, labels=labels), labels
 
 
 def _cmd_generate(args) -> int:
@@ -73,11 +96,12 @@ def _cmd_generate(args) -> int:
 
     from .viz import image_grid, save_png
 
-    images = _generate(args.checkpoint, args.n, args.seed)
+    images, labels = _generate(args.checkpoint, args.n, args.seed, args.digit)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, images=images)
-    print(f"wrote {out}: images uint8 {images.shape}")
+    arrays = {"images": images} if labels is None else {"images": images, "labels": labels}
+    np.savez_compressed(out, **arrays)
+    print(f"wrote {out}: " + ", ".join(f"{k} {v.dtype} {v.shape}" for k, v in arrays.items()))
     if args.png:
         png = save_png(image_grid(images[:min(len(images), 100)], ncols=10), out.with_suffix(".png"))
         print(f"wrote {png}")
@@ -90,16 +114,17 @@ def _cmd_evaluate(args) -> int:
     from .metrics import evaluate, format_table
 
     if args.checkpoint:
-        images = _generate(args.checkpoint, args.n, args.seed)
+        images, labels = _generate(args.checkpoint, args.n, args.seed)
     elif args.samples:
         with np.load(args.samples, allow_pickle=False) as f:
             if "images" not in f:
                 raise SystemExit(f"{args.samples} has no 'images' array (keys: {list(f.keys())}); "
                                  "write one with `python -m ganlib generate`.")
             images = f["images"]
+            labels = f["labels"] if "labels" in f else None
     else:
         raise SystemExit("give SAMPLES.npz or --checkpoint DIR")
-    report = evaluate(images)
+    report = evaluate(images, labels=labels)
     print(format_table(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
@@ -164,18 +189,22 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
                    help="mixed_bfloat16: faster on recent GPUs and CPUs with bf16 units")
     t.add_argument("--quick", action="store_true", help="tiny run for smoke tests")
+    t.add_argument("--conditional", action="store_true",
+                   help="train a conditional GAN: both networks see the digit's label, so you can ask for a digit")
     t.set_defaults(func=_cmd_train)
 
     g = sub.add_parser("generate", help="draw digits from a trained generator into an .npz")
-    g.add_argument("--checkpoint", required=True, help="run folder, or 'pretrained'")
+    g.add_argument("--checkpoint", required=True, help="run folder, 'pretrained' or 'pretrained-conditional'")
+    g.add_argument("--digit", type=int, help="conditional checkpoints only: draw only this digit (0-9)")
     g.add_argument("--n", type=int, default=100)
     g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--out", required=True, help="FILE.npz (holds 'images', uint8 N×28×28)")
+    g.add_argument("--out", required=True,
+                   help="FILE.npz (holds 'images', uint8 N×28×28, and for a conditional GAN 'labels', int32 N)")
     g.add_argument("--png", action="store_true", help="also write a grid of the first 100 as FILE.png")
     g.set_defaults(func=_cmd_generate)
 
     e = sub.add_parser("evaluate", help="judge-FID, classifier score, coverage, precision/recall, memorisation")
-    e.add_argument("samples", nargs="?", help="an .npz with 'images' (uint8 N×28×28)")
+    e.add_argument("samples", nargs="?", help="an .npz with 'images' (uint8 N×28×28) and optionally 'labels' (N)")
     e.add_argument("--checkpoint", help="or a run folder / 'pretrained' to sample from")
     e.add_argument("--n", type=int, default=10000)
     e.add_argument("--seed", type=int, default=0)

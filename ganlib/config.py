@@ -29,6 +29,9 @@ class GANConfig:
     disc_dense: tuple[int, ...] = ()
     kernel_size: int = 4
     dropout: float = 0.3
+    # conditional GAN: both networks also see the digit's label (one-hot, num_classes wide)
+    conditional: bool = False
+    num_classes: int = 10
     # optimisation
     batch_size: int = 32
     g_lr: float = 5e-4
@@ -63,6 +66,7 @@ class GANConfig:
             ("ema", self.ema == 0 or 0.5 <= self.ema < 1, "0 (off) or in [0.5, 1), e.g. 0.999"),
             ("dropout", 0 <= self.dropout < 1, "in [0, 1), e.g. 0.3"),
             ("kernel_size", 1 <= self.kernel_size <= 7, "an integer from 1 to 7"),
+            ("num_classes", 2 <= self.num_classes <= 1000, "an integer from 2 to 1000 (MNIST has 10)"),
             ("epochs", self.epochs >= 1, "at least 1"),
             ("minutes", self.minutes is None or self.minutes > 0, "None or a positive number"),
             ("n_train", self.n_train is None or self.n_train >= 1, "None (all) or at least 1"),

@@ -300,19 +300,28 @@ def to_uint8(images) -> np.ndarray:
     return np.clip(np.rint(x * 127.5 + 127.5), 0, 255).astype("uint8")
 
 
-def training_images(n: int | None = None, seed: int = 0) -> np.ndarray:
-    """The MNIST training digits ready for the GAN: float32 (n, 28, 28, 1) in [-1, 1].
+def training_set(n: int | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST training digits ready for the GAN, with their labels: float32 (n, 28, 28, 1) in [-1, 1] and
+    uint8 (n,).
 
     ``n=None`` takes all 60,000; a smaller ``n`` takes a fixed random subset (quick mode, tests).
     """
-    (x, _), _ = load_mnist()
+    (x, y), _ = load_mnist()
     if n is not None and n < len(x):
-        x = x[np.random.default_rng(seed).choice(len(x), n, replace=False)]
-    return to_model_range(x)
+        pick = np.random.default_rng(seed).choice(len(x), n, replace=False)
+        x, y = x[pick], y[pick]
+    return to_model_range(x), y
 
 
-def make_dataset(x, batch_size: int, seed: int = 0, first_epoch: int = 0, epochs: int = 10_000):
+def training_images(n: int | None = None, seed: int = 0) -> np.ndarray:
+    """``training_set``'s images alone: float32 (n, 28, 28, 1) in [-1, 1]."""
+    return training_set(n, seed)[0]
+
+
+def make_dataset(x, batch_size: int, seed: int = 0, first_epoch: int = 0, epochs: int = 10_000, y=None):
     """A ``tf.data`` pipeline of shuffled batches, shape (batch_size, 28, 28, 1), from in-memory images.
+
+    With labels ``y`` (N,), each element is ``(images, labels)`` with labels int32 (batch_size,).
 
     The order of epoch ``e`` depends only on ``(seed, e)``, so a run resumed at epoch ``e`` sees exactly the
     batches an uninterrupted run would. The data stay in one tensor; each batch is a cheap gather.
@@ -331,7 +340,14 @@ def make_dataset(x, batch_size: int, seed: int = 0, first_epoch: int = 0, epochs
         return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
 
     ds = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_batches)
-    return ds.map(lambda idx: tf.gather(x, idx), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    if y is None:
+        take = lambda idx: tf.gather(x, idx)  # noqa: E731
+    else:
+        if len(y) != n:
+            raise ValueError(f"{len(y)} labels for {n} images: give one label per image.")
+        labels = tf.constant(np.asarray(y, dtype="int32"))
+        take = lambda idx: (tf.gather(x, idx), tf.gather(labels, idx))  # noqa: E731
+    return ds.map(take, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def _image_to_array(path: Path, size: int) -> np.ndarray:

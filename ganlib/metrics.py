@@ -116,6 +116,15 @@ def classifier_score(probs) -> float:
     return float(np.exp((p * (np.log(p) - np.log(marginal))).sum(1).mean()))
 
 
+def label_agreement(probs, labels) -> float:
+    """Share of samples whose judged class (argmax of probs (N, 10)) is the label (N,) they were drawn for:
+    how often a conditional GAN draws the digit it is asked for."""
+    labels = np.asarray(labels).reshape(-1)
+    if len(labels) != len(probs):
+        raise ValueError(f"{len(labels)} labels for {len(probs)} samples: give one label per sample.")
+    return float((np.asarray(probs).argmax(1) == labels).mean())
+
+
 def class_histogram(probs) -> np.ndarray:
     """Share of samples the judge assigns to each digit: float (10,), sums to 1."""
     return np.bincount(np.asarray(probs).argmax(1), minlength=10) / len(probs)
@@ -176,9 +185,11 @@ def _test_outputs(n: int, seed: int):
 
 @functools.lru_cache(maxsize=4)
 def _train_outputs(n: int, seed: int):
-    """Judge outputs of ``n`` training digits: the real-vs-real baseline's "generated" set."""
-    (x, _), _ = load_mnist()
-    return judge_outputs(x[np.random.default_rng(seed + 1).choice(len(x), n, replace=False)])
+    """Judge features, probabilities and true labels of ``n`` training digits: the real-vs-real baseline's
+    "generated" set."""
+    (x, y), _ = load_mnist()
+    pick = np.random.default_rng(seed + 1).choice(len(x), n, replace=False)
+    return (*judge_outputs(x[pick]), y[pick])
 
 
 @functools.lru_cache(maxsize=1)
@@ -188,7 +199,7 @@ def _test_nn_distances() -> np.ndarray:
     return nearest_train_distance(xt, x)[0]
 
 
-def _figures(feats, probs, test_out, nn=None, threshold=None) -> dict:
+def _figures(feats, probs, test_out, nn=None, threshold=None, labels=None) -> dict:
     hist = class_histogram(probs)
     precision, recall = precision_recall(feats, test_out[0])
     row = {
@@ -200,14 +211,19 @@ def _figures(feats, probs, test_out, nn=None, threshold=None) -> dict:
         "recall": recall,
         "class_histogram": [round(float(h), 4) for h in hist],
     }
+    if labels is not None:
+        row["label_agreement"] = label_agreement(probs, labels)
     if nn is not None:
         row["median_nn_distance"] = float(np.median(nn))
         row["copy_fraction"] = float((nn < threshold).mean())
     return row
 
 
-def evaluate(images, n_reference: int = 10000, seed: int = 0) -> dict:
+def evaluate(images, n_reference: int = 10000, seed: int = 0, labels=None) -> dict:
     """All figures for generated digits uint8 (N, 28, 28), each beside its real-vs-real baseline.
+
+    ``labels`` int (N,): the digit each sample was asked to be (conditional GAN). Then both rows also hold
+    ``label_agreement``: how often the judge sees the asked-for digit (for real digits: the judge's accuracy).
 
     Returns ``{"n": N, "generated": {...}, "real_baseline": {...}, "collapsed": bool, "memorised": bool}``.
     ``generated`` and ``real_baseline`` hold fid, classifier_score, max_class_deviation, classes_covered,
@@ -225,10 +241,11 @@ def evaluate(images, n_reference: int = 10000, seed: int = 0) -> dict:
     feats, probs = judge_outputs(images)
     (x_train, _), _ = load_mnist()
     nn, _ = nearest_train_distance(images, x_train)
-    generated = _figures(feats, probs, test_out, nn, threshold)
+    generated = _figures(feats, probs, test_out, nn, threshold, labels)
     n = min(len(images), 10000)
-    train_feats, train_probs = _train_outputs(n, seed)
-    baseline = _figures(train_feats, train_probs, test_out, test_nn[:n], threshold)
+    train_feats, train_probs, train_labels = _train_outputs(n, seed)
+    baseline = _figures(train_feats, train_probs, test_out, test_nn[:n], threshold,
+                        None if labels is None else train_labels)
     return {
         "n": int(len(images)),
         "generated": generated,
@@ -251,6 +268,8 @@ def format_table(report: dict) -> str:
             ("median NN distance", "median_nn_distance", "{:.3f}", "to a training image"),
             ("near-copies", "copy_fraction", "{:.2%}", "real test digits: 1 %")]
     g, b = report["generated"], report["real_baseline"]
+    if "label_agreement" in g:
+        rows.insert(2, ("label agreement", "label_agreement", "{:.2%}", "judge sees the asked-for digit"))
     lines = [f"{'metric':<22}{'generated':>12}{'real':>12}   note", "-" * 62]
     for label, key, fmt, note in rows:
         lines.append(f"{label:<22}{fmt.format(g[key]):>12}{fmt.format(b[key]):>12}   {note}")
@@ -271,10 +290,15 @@ class FIDCallback(keras.callbacks.Callback):
         self.seed = seed
 
     def on_epoch_end(self, epoch, logs=None):
-        from .training import generate
+        from .models import num_classes
+        from .training import balanced_labels, generate
 
-        feats, probs = judge_outputs(generate(self.model.sampler, self.n, seed=self.seed))
+        classes = num_classes(self.model.sampler)
+        labels = balanced_labels(self.n, classes) if classes else None
+        feats, probs = judge_outputs(generate(self.model.sampler, self.n, seed=self.seed, labels=labels))
         if logs is not None:
+            if classes:
+                logs["label_agreement"] = label_agreement(probs, labels)
             logs["fid"] = frechet_distance(feats, _test_outputs(min(self.n, 10000), self.seed)[0])
             logs["classifier_score"] = classifier_score(probs)
             logs["classes_covered"] = float((class_histogram(probs) >= COVERED_SHARE).sum())

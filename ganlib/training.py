@@ -25,8 +25,8 @@ import numpy as np
 import tensorflow as tf
 
 from .config import GANConfig
-from .data import atomic_write, make_dataset, training_images, to_uint8
-from .models import build_generator, build_models
+from .data import atomic_write, make_dataset, training_set, to_uint8
+from .models import build_generator, build_models, latent_size, num_classes
 
 SAMPLE_GRID_SEED = 1234
 SAMPLE_GRID_SIZE = 64
@@ -41,6 +41,10 @@ class GAN(keras.Model):
 
     One step: draw noise (batch, latent_dim), run the generator once, score real and fake images with the
     discriminator, and update each network with its own optimiser from the same forward pass.
+
+    Conditional networks (see ``models.build_generator``) are fed ``(images, labels)`` batches, labels int
+    (batch,); the fakes of a step are drawn for the same labels as the real batch, so both halves of what the
+    discriminator sees have the data's class balance.
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0, **kwargs):
@@ -50,6 +54,7 @@ class GAN(keras.Model):
         self.latent_dim = int(latent_dim)
         self.ema = float(ema)
         self.noise_seed = int(seed)
+        self.num_classes = num_classes(generator)
         # The step counter decides the noise, so a resumed run draws exactly the noise it would have drawn.
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
         self.ema_generator = None
@@ -80,19 +85,27 @@ class GAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.built = True
 
-    def call(self, noise, training=False):
-        return self.generator(noise, training=training)
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
 
-    def train_step(self, real):
-        """One update of both networks from a batch of real images (batch, 28, 28, 1) in [-1, 1]."""
+    def train_step(self, data):
+        """One update of both networks from a batch of real images (batch, 28, 28, 1) in [-1, 1]
+        (and, for a conditional GAN, their int labels (batch,))."""
+        real, labels = data if isinstance(data, (tuple, list)) else (data, None)
+        if self.num_classes and labels is None:
+            raise ValueError("a conditional GAN trains on (images, labels) batches; give train() the labels y.")
         batch = tf.shape(real)[0]
         noise = tf.random.stateless_normal((batch, self.latent_dim),
                                            seed=tf.stack([tf.constant(self.noise_seed, tf.int64), self.step.value]))
+        g_in, d_real_in, cond = noise, real, []
+        if self.num_classes:
+            cond = [tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), self.num_classes)]
+            g_in, d_real_in = [noise, *cond], [real, *cond]
         # Why one tape per network: each loss must only move its own network's weights.
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(noise, training=True)
-            p_real = self.discriminator(real, training=True)
-            p_fake = self.discriminator(fake, training=True)
+            fake = self.generator(g_in, training=True)
+            p_real = self.discriminator(d_real_in, training=True)
+            p_fake = self.discriminator([fake, *cond] if cond else fake, training=True)
             # One-sided label smoothing (real = 0.9): keeps the discriminator from growing over-confident.
             d_loss = (keras.losses.binary_crossentropy(tf.fill(tf.shape(p_real), 1.0 - self.label_smoothing),
                                                        p_real) +
@@ -146,11 +159,40 @@ def fixed_noise(latent_dim: int, n: int = SAMPLE_GRID_SIZE, seed: int = SAMPLE_G
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
 
 
-def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 1000) -> np.ndarray:
-    """Draw ``n`` digits: uint8 (n, 28, 28). The same ``seed`` gives the same digits."""
-    latent_dim = generator.input_shape[-1]
-    noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
-    return to_uint8(generator.predict(noise, batch_size=batch_size, verbose=0))
+def balanced_labels(n: int, classes: int = 10) -> np.ndarray:
+    """Labels int32 (n,) cycling 0, 1, …, classes-1: every class drawn equally often (±1)."""
+    return (np.arange(n) % classes).astype("int32")
+
+
+def generator_inputs(generator: keras.Model, noise, labels=None):
+    """What to feed ``generator`` for noise float32 (n, latent_dim): the noise itself, or for a conditional
+    generator ``[noise, one-hot labels (n, classes)]``. ``labels``: int (n,), one-hot/mixed float (n, classes),
+    or None for balanced labels."""
+    noise = np.asarray(noise, dtype="float32")
+    classes = num_classes(generator)
+    if not classes:
+        if labels is not None:
+            raise ValueError("this generator is unconditional: it cannot draw a chosen digit. Use a conditional "
+                             "checkpoint (e.g. pretrained-conditional) or leave the labels out.")
+        return noise
+    labels = balanced_labels(len(noise), classes) if labels is None else np.asarray(labels)
+    if labels.ndim == 1:
+        if labels.size and (labels.min() < 0 or labels.max() >= classes):
+            raise ValueError(f"labels must be digits 0 to {classes - 1}, got {labels.min()} to {labels.max()}.")
+        labels = np.eye(classes, dtype="float32")[labels.astype("int64")]
+    if labels.shape != (len(noise), classes):
+        raise ValueError(f"labels have shape {labels.shape}; expected ({len(noise)},) or ({len(noise)}, {classes}).")
+    return [noise, labels.astype("float32")]
+
+
+def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 1000, labels=None) -> np.ndarray:
+    """Draw ``n`` digits: uint8 (n, 28, 28). The same ``seed`` gives the same digits.
+
+    For a conditional generator, ``labels`` int (n,) says which digit each one is (None: balanced labels,
+    see ``balanced_labels``).
+    """
+    noise = np.random.default_rng(seed).standard_normal((n, latent_size(generator))).astype("float32")
+    return to_uint8(generator.predict(generator_inputs(generator, noise, labels), batch_size=batch_size, verbose=0))
 
 
 # ---------------------------------------------------------------------------------------------- run folder
@@ -189,7 +231,8 @@ def load_generator(checkpoint_dir) -> keras.Model:
     weights = checkpoint_dir / "generator.weights.h5"
     if not weights.exists():
         raise FileNotFoundError(f"{weights} not found: the run has not finished an epoch yet.")
-    generator = build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size)
+    generator = build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size,
+                                config.num_classes if config.conditional else 0)
     generator.load_weights(weights)
     return generator
 
@@ -280,7 +323,10 @@ class StopOnNaN(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """After each epoch, draws the fixed noise through the sampler and saves the grid as a GIF frame."""
+    """After each epoch, draws the fixed noise through the sampler and saves the grid as a GIF frame.
+
+    A conditional GAN's grid has one column per digit: column k always asks for digit k.
+    """
 
     def __init__(self, out_dir: Path, noise: np.ndarray):
         super().__init__()
@@ -290,9 +336,10 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         from .viz import image_grid, save_png
 
-        images = to_uint8(self.model.sampler(self.noise, training=False))
+        sampler = self.model.sampler
+        images = to_uint8(sampler(generator_inputs(sampler, self.noise), training=False))
         self.frames_dir.mkdir(parents=True, exist_ok=True)
-        save_png(image_grid(images), self.frames_dir / f"epoch-{epoch + 1:04d}.png")
+        save_png(image_grid(images, ncols=num_classes(sampler) or None), self.frames_dir / f"epoch-{epoch + 1:04d}.png")
 
 
 @dataclass
@@ -333,10 +380,11 @@ def _is_chief(strategy) -> bool:
                                              "chief" not in resolver.cluster_spec().as_dict())
 
 
-def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=None) -> TrainResult:
+def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=None, y=None) -> TrainResult:
     """Train a GAN in ``out_dir``, resuming from its last checkpoint if the folder holds an unfinished run.
 
     ``x``: training images float32 (N, 28, 28, 1) in [-1, 1]; default: ``config.n_train`` MNIST digits.
+    ``y``: their int labels (N,), needed when ``config.conditional`` (and taken from MNIST with the default x).
     Stops after ``config.epochs`` epochs or ``config.minutes`` minutes, whichever comes first; a finished run
     trained again with more epochs or minutes carries on. Extra Keras ``callbacks`` run before the checkpoint,
     so what they add to an epoch's logs (e.g. ``fid``) is saved in the history. Raises ``TrainingDiverged``
@@ -374,9 +422,19 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
         result.stopped, result.seconds = "already done", clock.elapsed()
         return result
     if x is None:
-        x = training_images(config.n_train, seed=config.seed)
+        x, y = training_set(config.n_train, seed=config.seed)
     elif config.n_train is not None:
         x = x[: config.n_train]
+        y = None if y is None else y[: config.n_train]
+    if not config.conditional:
+        y = None
+    elif y is None:
+        raise ValueError("config.conditional needs the labels of the training images: train(config, out, x, y=labels).")
+    else:
+        y = np.asarray(y)
+        if y.shape != (len(x),) or y.min() < 0 or y.max() >= config.num_classes:
+            raise ValueError(f"labels must be ints 0 to {config.num_classes - 1}, one per image: got shape {y.shape}, "
+                             f"range {y.min()} to {y.max()} for {len(x)} images.")
     x = np.asarray(x)
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
         raise ValueError(f"training images must have shape (N, 28, 28, 1), got {x.shape}: use "
@@ -385,14 +443,16 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
         raise ValueError(f"the training images contain {int((~np.isfinite(x)).sum())} NaN or infinite values: "
                          "clean or reload the data (ganlib.data.load_images reports such files).")
     steps = len(x) // config.batch_size
-    dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=state["epoch"], epochs=config.epochs)
+    grid = 10 * config.num_classes if config.conditional else SAMPLE_GRID_SIZE
+    dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=state["epoch"], epochs=config.epochs,
+                           y=y)
     if strategy.num_replicas_in_sync > 1:
         # Every worker builds the same batches from the same seed; each replica takes its slice of each one.
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
         dataset = dataset.with_options(options)
     gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps, verbose=verbose, shuffle=False,
-            callbacks=[StopOnNaN(out_dir), *budget, SampleGrid(out_dir, fixed_noise(config.latent_dim)), *callbacks,
+            callbacks=[StopOnNaN(out_dir), *budget, SampleGrid(out_dir, fixed_noise(config.latent_dim, grid)), *callbacks,
                        clock])
     result.stopped = "time budget" if budget and budget[0].hit else "epochs"
     result.seconds = clock.elapsed()

@@ -14,12 +14,19 @@ import numpy as np
 
 from .config import GANConfig
 from .data import to_uint8
+from .models import latent_size, num_classes
+from .training import generator_inputs
 from .viz import png_bytes
 
 
-def _draw(generator, noise: np.ndarray) -> np.ndarray:
-    """Noise (n, latent_dim) -> uint8 images (n, 28, 28)."""
-    return to_uint8(generator(np.asarray(noise, dtype="float32"), training=False))
+def _draw(generator, noise: np.ndarray, labels=None) -> np.ndarray:
+    """Noise (n, latent_dim), and for a conditional generator labels (n,) or (n, classes) -> uint8 (n, 28, 28)."""
+    return to_uint8(generator(generator_inputs(generator, noise, labels), training=False))
+
+
+def _digit_picker(classes: int, value: int, description: str) -> widgets.ToggleButtons:
+    return widgets.ToggleButtons(options=list(range(classes)), value=value, description=description,
+                                 style={"button_width": "2.2em"})
 
 
 def seed_noise(seed: int, latent_dim: int) -> np.ndarray:
@@ -37,13 +44,17 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
 
 
-def latent_explorer(generator, seed: int = 0, n_sliders: int = 6, scale: int = 6) -> widgets.VBox:
+def latent_explorer(generator, seed: int = 0, n_sliders: int = 6, scale: int = 6, digit: int = 7) -> widgets.VBox:
     """A seed picker plus sliders that nudge the first ``n_sliders`` numbers of the noise vector.
 
-    Watch which strokes each direction of the latent space changes. Returns a VBox with ``.controls``
-    (``seed`` and ``z0``…), ``.image`` (the digit as PNG) and ``.current()`` (the uint8 (28, 28) image).
+    Watch which strokes each direction of the latent space changes. For a conditional generator a digit
+    picker chooses what to draw, and the sliders change its style. Returns a VBox with ``.controls``
+    (``seed``, ``z0``…, and ``digit`` when conditional), ``.image`` (the digit as PNG) and ``.current()``
+    (the uint8 (28, 28) image).
     """
-    latent_dim = generator.input_shape[-1]
+    latent_dim = latent_size(generator)
+    classes = num_classes(generator)
+    picker = _digit_picker(classes, digit, "digit") if classes else None
     seed_box = widgets.IntSlider(value=seed, min=0, max=999, description="seed", continuous_update=False)
     sliders = [widgets.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.1, description=f"z[{i}] +",
                                    continuous_update=False) for i in range(min(n_sliders, latent_dim))]
@@ -56,30 +67,37 @@ def latent_explorer(generator, seed: int = 0, n_sliders: int = 6, scale: int = 6
         return z
 
     def update(_=None):
-        state["image"] = _draw(generator, noise()[None])[0]
+        labels = None if picker is None else [picker.value]
+        state["image"] = _draw(generator, noise()[None], labels)[0]
         image.value = png_bytes(state["image"], scale)
 
-    for control in [seed_box, *sliders]:
+    extra = [] if picker is None else [picker]
+    for control in [seed_box, *sliders, *extra]:
         control.observe(update, names="value")
     update()
-    box = widgets.VBox([widgets.HBox([image, widgets.VBox([seed_box, *sliders])])])
-    box.controls = {"seed": seed_box, **{f"z{i}": s for i, s in enumerate(sliders)}}
+    box = widgets.VBox([*extra, widgets.HBox([image, widgets.VBox([seed_box, *sliders])])])
+    box.controls = {"seed": seed_box, **{f"z{i}": s for i, s in enumerate(sliders)},
+                    **({"digit": picker} if picker else {})}
     box.image = image
     box.current = lambda: state["image"]
     return box
 
 
 def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: int = 10, gif_path=None,
-                           scale: int = 4) -> widgets.VBox:
+                           scale: int = 4, digit_a: int = 1, digit_b: int = 7) -> widgets.VBox:
     """Walk the latent space from seed A to seed B: a slider for the position, a strip of the whole path,
     and a button that exports the walk (there and back) as a GIF to ``gif_path``.
 
-    Returns a VBox with ``.controls`` (``a``, ``b``, ``t``), ``.image``, ``.strip``, ``.export_button``,
-    ``.status`` and ``.path_images()`` (uint8 (steps, 28, 28)).
+    For a conditional generator the walk also goes from digit A to digit B: the one-hot labels are mixed in
+    the same proportion, so a 1 morphs into a 7. Returns a VBox with ``.controls`` (``a``, ``b``, ``t``, and
+    ``digit_a``, ``digit_b`` when conditional), ``.image``, ``.strip``, ``.export_button``, ``.status`` and
+    ``.path_images()`` (uint8 (steps, 28, 28)).
     """
     from .viz import figures_dir, image_grid, save_gif
 
-    latent_dim = generator.input_shape[-1]
+    latent_dim = latent_size(generator)
+    classes = num_classes(generator)
+    pickers = [_digit_picker(classes, digit_a, "digit A"), _digit_picker(classes, digit_b, "digit B")] if classes else []
     gif_path = Path(gif_path) if gif_path else figures_dir() / "interpolation.gif"
     a = widgets.IntSlider(value=seed_a, min=0, max=999, description="seed A", continuous_update=False)
     b = widgets.IntSlider(value=seed_b, min=0, max=999, description="seed B", continuous_update=False)
@@ -89,13 +107,20 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
     export = widgets.Button(description="Export GIF", icon="film")
     status = widgets.HTML()
 
-    def path_images(n=steps):
+    def walk(positions):
         za, zb = seed_noise(a.value, latent_dim), seed_noise(b.value, latent_dim)
-        return _draw(generator, np.stack([slerp(za, zb, s) for s in np.linspace(0, 1, n)]))
+        noise = np.stack([slerp(za, zb, s) for s in positions])
+        if not pickers:
+            return _draw(generator, noise)
+        eye = np.eye(classes, dtype="float32")
+        mix = np.asarray(positions, dtype="float32")[:, None]
+        return _draw(generator, noise, (1 - mix) * eye[pickers[0].value] + mix * eye[pickers[1].value])
+
+    def path_images(n=steps):
+        return walk(np.linspace(0, 1, n))
 
     def update_point(_=None):
-        za, zb = seed_noise(a.value, latent_dim), seed_noise(b.value, latent_dim)
-        image.value = png_bytes(_draw(generator, slerp(za, zb, t.value)[None])[0], scale * 2)
+        image.value = png_bytes(walk([t.value])[0], scale * 2)
 
     def update_all(_=None):
         strip.value = png_bytes(image_grid(path_images(), ncols=steps), 2)
@@ -107,13 +132,13 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
         save_gif(there_and_back, gif_path, fps=12, scale=4, hold_last=0)
         status.value = f"Saved <code>{gif_path}</code> ({len(there_and_back)} frames)."
 
-    a.observe(update_all, names="value")
-    b.observe(update_all, names="value")
+    for control in [a, b, *pickers]:
+        control.observe(update_all, names="value")
     t.observe(update_point, names="value")
     export.on_click(export_gif)
     update_all()
-    box = widgets.VBox([widgets.HBox([a, b]), t, widgets.HBox([image, strip]), widgets.HBox([export, status])])
-    box.controls = {"a": a, "b": b, "t": t}
+    box = widgets.VBox([*pickers, widgets.HBox([a, b]), t, widgets.HBox([image, strip]), widgets.HBox([export, status])])
+    box.controls = {"a": a, "b": b, "t": t, **dict(zip(("digit_a", "digit_b"), pickers))}
     box.image, box.strip, box.export_button, box.status = image, strip, export, status
     box.path_images = path_images
     return box

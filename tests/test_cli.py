@@ -48,3 +48,36 @@ def test_pretrained_checkpoint_draws_recognisable_digits(tmp_path):
     _, probs = judge_outputs(np.load(out)["images"])
     assert np.median(probs.max(1)) > 0.9  # the judge is confident: these look like digits
     assert len(set(probs.argmax(1))) == 10
+
+
+def test_pretrained_conditional_draws_the_asked_digit(tmp_path, capsys):
+    from ganlib.metrics import judge_outputs
+
+    out = tmp_path / "c.npz"
+    assert main(["generate", "--checkpoint", "pretrained-conditional", "--n", "200", "--out", str(out)]) == 0
+    with np.load(out) as f:
+        images, labels = f["images"], f["labels"]
+    assert images.shape == (200, 28, 28) and np.bincount(labels).tolist() == [20] * 10
+    assert (judge_outputs(images)[1].argmax(1) == labels).mean() >= 0.95
+
+    sevens = tmp_path / "7.npz"
+    assert main(["generate", "--checkpoint", "pretrained-conditional", "--n", "50", "--digit", "7",
+                 "--out", str(sevens)]) == 0
+    with np.load(sevens) as f:
+        assert set(f["labels"].tolist()) == {7}
+        assert (judge_outputs(f["images"])[1].argmax(1) == 7).mean() >= 0.95
+
+    assert main(["evaluate", str(out), "--json", str(tmp_path / "r.json")]) == 0
+    assert "label agreement" in capsys.readouterr().out
+    assert json.loads((tmp_path / "r.json").read_text())["generated"]["label_agreement"] >= 0.95
+
+
+def test_digit_is_refused_where_it_cannot_be_honoured(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit, match="unconditional generator"):
+        main(["generate", "--checkpoint", "pretrained", "--digit", "3", "--out", str(tmp_path / "x.npz")])
+    with pytest.raises(SystemExit, match="from 0 to 9"):
+        main(["generate", "--checkpoint", "pretrained-conditional", "--digit", "12", "--out", str(tmp_path / "x.npz")])
+    with pytest.raises(SystemExit, match="not a training run folder"):
+        main(["generate", "--checkpoint", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.npz")])

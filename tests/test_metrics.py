@@ -57,3 +57,21 @@ def test_one_class_set_is_flagged_as_collapsed(test_digits):
     assert not report["memorised"]  # unseen test digits are not copies
     table = metrics.format_table(report)
     assert "FID" in table and "collapsed: True" in table
+
+
+def test_label_agreement_is_the_judges_accuracy_on_true_labels(test_digits):
+    xt, yt = test_digits
+    _, probs = metrics.judge_outputs(xt[:2000])
+    assert metrics.label_agreement(probs, yt[:2000]) >= 0.99
+    assert metrics.label_agreement(probs, (yt[:2000] + 1) % 10) < 0.02  # every label wrong
+    with pytest.raises(ValueError, match="one label per sample"):
+        metrics.label_agreement(probs, yt[:10])
+
+
+def test_evaluate_reports_label_agreement_when_labels_are_given(test_digits):
+    xt, yt = test_digits
+    report = metrics.evaluate(xt[:500], labels=yt[:500])
+    assert report["generated"]["label_agreement"] >= 0.98
+    assert report["real_baseline"]["label_agreement"] >= 0.98
+    assert "label agreement" in metrics.format_table(report)
+    assert "label_agreement" not in metrics.evaluate(xt[:500])["generated"]

@@ -38,3 +38,32 @@ def test_config_rejects_out_of_range_values():
     with pytest.raises(ValueError, match="batch_size"):
         GANConfig(batch_size=0)
     assert GANConfig().quick().n_train == 2048
+
+
+def test_conditional_generator_takes_one_hot_labels_and_draws_per_label():
+    from ganlib.models import is_conditional, latent_size, num_classes
+
+    g = build_generator(latent_dim=16, filters=(32, 16, 8), num_classes=10)
+    assert is_conditional(g) and num_classes(g) == 10 and latent_size(g) == 16
+    noise = np.repeat(np.random.default_rng(0).standard_normal((1, 16)).astype("float32"), 2, axis=0)
+    labels = np.eye(10, dtype="float32")[[3, 8]]
+    out = np.asarray(g([noise, labels]))
+    assert out.shape == (2, 28, 28, 1)
+    assert not np.allclose(out[0], out[1])  # same noise, other label: another image
+
+
+def test_projection_discriminator_scores_depend_on_the_label():
+    d = build_discriminator(filters=(8, 16), num_classes=10)
+    images = np.random.default_rng(1).uniform(-1, 1, (2, 28, 28, 1)).astype("float32")
+    p3 = np.asarray(d([images, np.eye(10, dtype="float32")[[3, 3]]]))
+    p5 = np.asarray(d([images, np.eye(10, dtype="float32")[[5, 5]]]))
+    assert p3.shape == (2, 1) and ((0 < p3) & (p3 < 1)).all() and not np.allclose(p3, p5)
+
+
+def test_unconditional_models_stay_single_input():
+    from ganlib.models import is_conditional
+
+    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,)))
+    assert not is_conditional(g) and not is_conditional(d)
+    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), conditional=True))
+    assert is_conditional(g) and is_conditional(d)

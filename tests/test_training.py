@@ -133,3 +133,41 @@ def test_other_settings_in_the_same_folder_are_refused(tiny_config, small_x, tmp
     with pytest.raises(ValueError, match="g_lr"):
         train(dataclasses.replace(tiny_config, g_lr=1e-3), tmp_path, x=small_x, verbose=0)
     assert json.loads((tmp_path / "config.json").read_text())["g_lr"] == tiny_config.g_lr
+
+
+@pytest.fixture(scope="module")
+def small_labelled(mnist):
+    from ganlib.data import to_model_range
+
+    (x, y), _ = mnist
+    pick = np.random.default_rng(0).choice(len(x), 512, replace=False)
+    return to_model_range(x[pick]), y[pick]
+
+
+def test_conditional_run_trains_resumes_and_draws_the_asked_digit_grid(tiny_config, small_labelled, tmp_path):
+    from ganlib.models import num_classes
+    from ganlib.viz import load_frames
+
+    x, y = small_labelled
+    config = dataclasses.replace(tiny_config, conditional=True, epochs=1)
+    train(config, tmp_path, x=x, y=y, verbose=0)
+    result = train(dataclasses.replace(config, epochs=2), tmp_path, x=x, y=y, verbose=0)
+    assert [row["epoch"] for row in result.history] == [1, 2]
+    generator = load_generator(tmp_path)
+    assert num_classes(generator) == 10
+    sevens = generate(generator, 6, seed=0, labels=np.full(6, 7))
+    threes = generate(generator, 6, seed=0, labels=np.full(6, 3))
+    assert sevens.shape == (6, 28, 28) and not np.array_equal(sevens, threes)
+    frame = load_frames(tmp_path)[-1]
+    assert frame.shape[1] == 10 * 28 + 11 * 2  # one column per digit
+
+
+def test_conditional_run_needs_valid_labels(tiny_config, small_labelled, tmp_path):
+    x, y = small_labelled
+    config = dataclasses.replace(tiny_config, conditional=True, epochs=1)
+    with pytest.raises(ValueError, match="needs the labels"):
+        train(config, tmp_path / "a", x=x, verbose=0)
+    with pytest.raises(ValueError, match="labels must be ints 0 to 9"):
+        train(config, tmp_path / "b", x=x, y=np.full(len(x), 12), verbose=0)
+    with pytest.raises(ValueError, match="cannot draw a chosen digit"):
+        generate(build_gan(tiny_config).generator, 3, labels=[1, 2, 3])
