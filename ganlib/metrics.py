@@ -125,6 +125,15 @@ def label_agreement(probs, labels) -> float:
     return float((np.asarray(probs).argmax(1) == labels).mean())
 
 
+def confusion_matrix(probs, labels, classes: int = 10) -> np.ndarray:
+    """Counts int64 (classes, classes): row = the digit asked for (labels (N,)), column = the digit the judge
+    sees (argmax of probs (N, classes)). A perfect conditional GAN puts everything on the diagonal."""
+    labels = np.asarray(labels).reshape(-1).astype("int64")
+    matrix = np.zeros((classes, classes), dtype="int64")
+    np.add.at(matrix, (labels, np.asarray(probs).argmax(1)), 1)
+    return matrix
+
+
 def class_histogram(probs) -> np.ndarray:
     """Share of samples the judge assigns to each digit: float (10,), sums to 1."""
     return np.bincount(np.asarray(probs).argmax(1), minlength=10) / len(probs)

@@ -114,6 +114,30 @@ def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
     return fig
 
 
+def plot_confusion(matrix, path=None, title: str = "Asked for vs judged"):
+    """Show a confusion matrix (classes, classes) of counts, rows normalised to shares; save to ``path``.
+
+    Rows are what was asked for, columns what the judge saw. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    m = np.asarray(matrix, dtype="float64")
+    shares = m / np.maximum(m.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(4.6, 4))
+    im = ax.imshow(shares, cmap="viridis", vmin=0, vmax=1)
+    for (i, j), v in np.ndenumerate(shares):
+        if v >= 0.005:  # percent of the row, at least 1 so that rare mistakes stay visible
+            ax.text(j, i, str(max(1, int(100 * v + 0.5))), ha="center", va="center", fontsize=7,
+                    color="black" if v > 0.5 else "white")
+    ax.set(xlabel="judged as", ylabel="asked for", xticks=range(len(m)), yticks=range(len(m)),
+           title=f"{title} (% of each row)")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig
+
+
 def load_frames(run_dir) -> list[np.ndarray]:
     """The per-epoch sample grids of a run folder (``frames/epoch-*.png``), in epoch order."""
     import imageio.v3 as iio

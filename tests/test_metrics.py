@@ -75,3 +75,9 @@ def test_evaluate_reports_label_agreement_when_labels_are_given(test_digits):
     assert report["real_baseline"]["label_agreement"] >= 0.98
     assert "label agreement" in metrics.format_table(report)
     assert "label_agreement" not in metrics.evaluate(xt[:500])["generated"]
+
+
+def test_confusion_matrix_rows_are_asked_columns_are_judged():
+    probs = np.eye(10)[[1, 1, 7, 3]]
+    m = metrics.confusion_matrix(probs, [1, 7, 7, 3])
+    assert m.sum() == 4 and m[1, 1] == 1 and m[7, 1] == 1 and m[7, 7] == 1 and m[3, 3] == 1

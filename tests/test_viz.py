@@ -29,6 +29,8 @@ def test_loss_plot_and_samples_are_saved(tmp_path, mnist):
     viz.plot_samples(x[:8], labels=list(range(8)), path=tmp_path / "s.png")
     assert iio.imread(tmp_path / "loss.png").shape[0] > 100
     assert iio.imread(tmp_path / "s.png").shape[0] > 50
+    viz.plot_confusion(np.diag(np.arange(1, 11)), path=tmp_path / "c.png")
+    assert iio.imread(tmp_path / "c.png").shape[0] > 100
 
 
 def test_quick_mode_figures_never_touch_the_committed_ones():
