@@ -1,18 +1,20 @@
-# make setup   build .venv once (pinned versions from requirements.txt) and install ganlib into it
+# make setup   build .venv once (pinned versions from requirements.txt) and install ganlib into it;
+#              also installs Debian's Chromium for the browser test where apt-get can (root or sudo)
 # make course  run every notebook head-less with the real course settings; writes figures/ and figures/training.gif
 # make test    pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
 # make lab     open JupyterLab on the course
 # make benchmark   throughput and time-to-quality (benchmarks/speed.py), about 10 minutes
 # make pretrained  retrain the shipped generator in ganlib/assets/pretrained and record its figures
+# make pretrained-conditional   the same for the conditional one (45 minutes)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup course test lab data clean benchmark pretrained
+.PHONY: setup course test lab data clean benchmark pretrained pretrained-conditional browser
 
-setup: $(STAMP)
+setup: $(STAMP) browser
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +22,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Chromium for tests/test_browser.py (Playwright drives it; Playwright's own browser download is not used).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's chromium for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: no Chromium at $(CHROMIUM) and no apt-get to install it: tests/test_browser.py will be skipped"; fi
 
 data: setup
 	$(BIN)/python -m ganlib data
@@ -44,15 +57,22 @@ lab: setup
 benchmark: setup data
 	$(BIN)/python benchmarks/speed.py
 
-PRETRAINED := ganlib/assets/pretrained
+# Retrain a shipped generator: train, record the 10,000-sample figures, keep only what sampling needs
+# (the generator's weights, config, history and records). $(call retrain,FOLDER,TRAIN-ARGUMENTS)
+define retrain
+	rm -rf $(1)
+	$(BIN)/python -m ganlib train --out $(1) --fid $(2)
+	$(BIN)/python -m ganlib evaluate --checkpoint $(1) --n 10000 --record
+	rm -rf $(1)/ckpt-*.weights.h5 $(1)/frames
+endef
 PRETRAINED_EPOCHS ?= 25
 PRETRAINED_SETTINGS ?= --set disc_filters=[64,128]
 pretrained: setup data
-	rm -rf $(PRETRAINED)
-	$(BIN)/python -m ganlib train --out $(PRETRAINED) --epochs $(PRETRAINED_EPOCHS) --fid $(PRETRAINED_SETTINGS)
-	$(BIN)/python -m ganlib evaluate --checkpoint $(PRETRAINED) --n 10000 --record
-	# Ship only what sampling needs: the generator's weights, config, history and records.
-	rm -rf $(PRETRAINED)/ckpt-*.weights.h5 $(PRETRAINED)/frames
+	$(call retrain,ganlib/assets/pretrained,--epochs $(PRETRAINED_EPOCHS) $(PRETRAINED_SETTINGS))
+
+CONDITIONAL_MINUTES ?= 45
+pretrained-conditional: setup data
+	$(call retrain,ganlib/assets/pretrained-conditional,--conditional --minutes $(CONDITIONAL_MINUTES) $(PRETRAINED_SETTINGS))
 
 clean:
 	rm -rf build runs

@@ -38,8 +38,8 @@ def test_installed_versions_are_the_pinned_ones():
 
 def test_the_course_has_its_chapters():
     names = [nb.name for nb in NOTEBOOKS]
-    assert names[:5] == ["01_data.ipynb", "02_generator.ipynb", "03_discriminator.ipynb", "04_training.ipynb",
-                         "05_evaluation.ipynb"] and "index.ipynb" in names
+    assert names[:6] == ["01_data.ipynb", "02_generator.ipynb", "03_discriminator.ipynb", "04_training.ipynb",
+                         "05_evaluation.ipynb", "06_conditional_gan.ipynb"] and "index.ipynb" in names
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
