@@ -30,19 +30,20 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     from ganlib.config import GANConfig
-    from ganlib.data import training_images
+    from ganlib.data import training_set
     from ganlib.metrics import evaluate
-    from ganlib.training import generate, train
+    from ganlib.training import balanced_labels, generate, train
 
-    x = training_images()
+    x, y = training_set()
     rows = []
     for spec in args.variations:
         changes = json.loads(spec)
         config = dataclasses.replace(GANConfig(), epochs=10_000, minutes=args.minutes, **changes)
         run = Path(tempfile.mkdtemp(prefix="ganlib-recipe-"))
         try:
-            result = train(config, run, x=x, verbose=0)
-            g = evaluate(generate(result.generator, args.n_eval, seed=0))["generated"]
+            result = train(config, run, x=x, y=y, verbose=0)
+            labels = balanced_labels(args.n_eval) if config.conditional else None
+            g = evaluate(generate(result.generator, args.n_eval, seed=0, labels=labels), labels=labels)["generated"]
         finally:
             shutil.rmtree(run, ignore_errors=True)
         rows.append({"changes": changes, "minutes": args.minutes, "epochs": len(result.history),

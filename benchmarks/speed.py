@@ -6,7 +6,9 @@
 1. Throughput (images/s) of both recipes on the same in-memory pipeline, measured alternately (course,
    tutorial, course, …) so that a noisy machine hurts both alike; the median of the rounds is reported.
 2. Time to quality: one course-recipe run, stopped at each wall-clock budget (1, 2, 5 minutes by default),
-   scored with the judge on 10,000 samples (FID in judge features, classifier score, coverage).
+   scored with the judge on 10,000 samples (FID in judge features, classifier score, coverage). With
+   ``--ladders course conditional`` (the default) the same ladder follows for the conditional GAN of chapter 6
+   (the same recipe plus labels), scored on balanced labels, with label agreement.
 
 Prints a table and writes JSON (default: benchmarks/results/speed.json).
 """
@@ -46,6 +48,8 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="alternating throughput rounds per recipe")
     p.add_argument("--images", type=int, default=15360, help="images per throughput measurement")
     p.add_argument("--budgets", type=float, nargs="*", default=[1, 2, 5], help="minutes, ascending")
+    p.add_argument("--ladders", nargs="*", choices=["course", "conditional"], default=["course", "conditional"],
+                   help="which recipes get a time-to-quality ladder")
     p.add_argument("--n-eval", type=int, default=10000)
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed.json"))
     args = p.parse_args(argv)
@@ -53,12 +57,12 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     from ganlib.config import GANConfig
-    from ganlib.data import training_images
+    from ganlib.data import training_set
     from ganlib.metrics import evaluate
-    from ganlib.training import generate, train
+    from ganlib.training import balanced_labels, generate, train
 
     recipes = {"course": GANConfig(), "tutorial": GANConfig.tutorial()}
-    x = training_images()
+    x, y = training_set()
     rates = {name: [] for name in recipes}
     for r in range(args.rounds):
         for name, config in recipes.items():
@@ -67,21 +71,27 @@ def main(argv=None) -> int:
             print(f"round {r + 1}: {name:<9} {rate:8.0f} images/s", flush=True)
     median = {name: statistics.median(v) for name, v in rates.items()}
 
-    ladder = []
-    run = Path(tempfile.mkdtemp(prefix="ganlib-bench-"))
-    try:
-        for minutes in sorted(args.budgets):
-            config = dataclasses.replace(recipes["course"], epochs=10_000, minutes=minutes)
-            result = train(config, run, x=x, verbose=0)
-            report = evaluate(generate(result.generator, args.n_eval, seed=0))
-            g = report["generated"]
-            ladder.append({"minutes": minutes, "epochs": len(result.history), "fid": round(g["fid"], 2),
-                           "classifier_score": round(g["classifier_score"], 3),
-                           "classes_covered": g["classes_covered"], "precision": round(g["precision"], 3),
-                           "recall": round(g["recall"], 3), "real_fid": round(report["real_baseline"]["fid"], 2)})
-            print(f"after {minutes:g} min: {ladder[-1]}", flush=True)
-    finally:
-        shutil.rmtree(run, ignore_errors=True)
+    ladders = {}
+    for recipe in args.ladders:
+        ladder = ladders[recipe] = []
+        base = dataclasses.replace(recipes["course"], conditional=recipe == "conditional")
+        labels = balanced_labels(args.n_eval) if base.conditional else None
+        run = Path(tempfile.mkdtemp(prefix="ganlib-bench-"))
+        try:
+            for minutes in sorted(args.budgets):
+                config = dataclasses.replace(base, epochs=10_000, minutes=minutes)
+                result = train(config, run, x=x, y=y, verbose=0)
+                report = evaluate(generate(result.generator, args.n_eval, seed=0, labels=labels), labels=labels)
+                g = report["generated"]
+                ladder.append({"minutes": minutes, "epochs": len(result.history), "fid": round(g["fid"], 2),
+                               "classifier_score": round(g["classifier_score"], 3),
+                               "classes_covered": g["classes_covered"], "precision": round(g["precision"], 3),
+                               "recall": round(g["recall"], 3), "real_fid": round(report["real_baseline"]["fid"], 2)})
+                if labels is not None:
+                    ladder[-1]["label_agreement"] = round(g["label_agreement"], 4)
+                print(f"{recipe} after {minutes:g} min: {ladder[-1]}", flush=True)
+        finally:
+            shutil.rmtree(run, ignore_errors=True)
 
     results = {
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0],
@@ -89,7 +99,8 @@ def main(argv=None) -> int:
         "throughput_images_per_s": {name: round(v) for name, v in median.items()},
         "throughput_rounds": {name: [round(v) for v in vs] for name, vs in rates.items()},
         "speedup": round(median["course"] / median["tutorial"], 2),
-        "time_to_quality": ladder,
+        "time_to_quality": ladders.get("course", []),
+        "time_to_quality_conditional": ladders.get("conditional", []),
         "n_eval": args.n_eval,
     }
     print()
@@ -97,10 +108,13 @@ def main(argv=None) -> int:
     for name, v in median.items():
         print(f"{name:<10}{v:>10.0f}")
     print(f"speed-up: {results['speedup']}x\n")
-    print(f"{'minutes':>8}{'epochs':>8}{'FID':>8}{'score':>8}{'classes':>9}{'prec':>7}{'recall':>8}")
-    for row in ladder:
-        print(f"{row['minutes']:>8g}{row['epochs']:>8}{row['fid']:>8.2f}{row['classifier_score']:>8.3f}"
-              f"{row['classes_covered']:>9}{row['precision']:>7.3f}{row['recall']:>8.3f}")
+    print(f"{'recipe':<12}{'minutes':>8}{'epochs':>8}{'FID':>8}{'score':>8}{'classes':>9}{'prec':>7}{'recall':>8}"
+          f"{'agree':>8}")
+    for recipe, ladder in ladders.items():
+        for row in ladder:
+            agree = f"{row['label_agreement']:>8.2%}" if "label_agreement" in row else f"{'':>8}"
+            print(f"{recipe:<12}{row['minutes']:>8g}{row['epochs']:>8}{row['fid']:>8.2f}{row['classifier_score']:>8.3f}"
+                  f"{row['classes_covered']:>9}{row['precision']:>7.3f}{row['recall']:>8.3f}{agree}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))

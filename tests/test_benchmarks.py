@@ -23,12 +23,15 @@ def test_speed_benchmark_smoke(tmp_path, monkeypatch, capsys):
     assert set(results["throughput_images_per_s"]) == {"course", "tutorial"}
     assert all(v > 0 for v in results["throughput_images_per_s"].values())
     assert results["time_to_quality"][0]["minutes"] == 0.05 and results["time_to_quality"][0]["fid"] > 0
+    assert 0 <= results["time_to_quality_conditional"][0]["label_agreement"] <= 1
     assert "speed-up" in capsys.readouterr().out
 
 
 def test_recipe_comparison_smoke(tmp_path, monkeypatch):
     out = tmp_path / "recipes.json"
-    run_script("recipes.py", ["--minutes", "0.03", "--n-eval", "200", "--out", str(out), '{"batch_size": 64}'],
+    run_script("recipes.py", ["--minutes", "0.03", "--n-eval", "200", "--out", str(out), '{"batch_size": 64}',
+                             '{"conditional": true}'],
                monkeypatch)
     rows = json.loads(out.read_text())["rows"]
     assert rows[0]["changes"] == {"batch_size": 64} and rows[0]["epochs"] >= 1
+    assert rows[1]["changes"] == {"conditional": True} and rows[1]["fid"] > 0
