@@ -341,12 +341,12 @@ def make_dataset(x, batch_size: int, seed: int = 0, first_epoch: int = 0, epochs
 
     ds = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_batches)
     if y is None:
-        take = lambda idx: tf.gather(x, idx)  # noqa: E731
+        take = lambda idx: tf.gather(x, idx)
     else:
         if len(y) != n:
             raise ValueError(f"{len(y)} labels for {n} images: give one label per image.")
         labels = tf.constant(np.asarray(y, dtype="int32"))
-        take = lambda idx: (tf.gather(x, idx), tf.gather(labels, idx))  # noqa: E731
+        take = lambda idx: (tf.gather(x, idx), tf.gather(labels, idx))
     return ds.map(take, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 

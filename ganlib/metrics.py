@@ -256,7 +256,7 @@ def evaluate(images, n_reference: int = 10000, seed: int = 0, labels=None) -> di
     baseline = _figures(train_feats, train_probs, test_out, test_nn[:n], threshold,
                         None if labels is None else train_labels)
     return {
-        "n": int(len(images)),
+        "n": len(images),
         "generated": generated,
         "real_baseline": baseline,
         # Collapse: some digit gets less than a quarter of its fair share.

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from .config import GANConfig
-from .data import atomic_write, make_dataset, training_set, to_uint8
+from .data import atomic_write, make_dataset, to_uint8, training_set
 from .models import build_generator, build_models, latent_size, num_classes
 
 SAMPLE_GRID_SEED = 1234

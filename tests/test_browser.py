@@ -95,7 +95,7 @@ def _run_cell(page, text: str, timeout_s: float = 240):
     cell.scroll_into_view_if_needed()
     prompt = cell.locator(".jp-InputArea-prompt")
     deadline = time.monotonic() + timeout_s
-    started = False
+    started, pressed = False, 0.0
     # The prompt reads "[ ]:" before, "[*]:" while running and "[N]:" when done.
     while not any(ch.isdigit() for ch in prompt.inner_text()):
         if not started or ("*" not in prompt.inner_text() and time.monotonic() - pressed > 5):

@@ -163,7 +163,7 @@ def test_conditional_run_trains_resumes_and_draws_the_asked_digit_grid(tiny_conf
 
 
 def test_conditional_run_needs_valid_labels(tiny_config, small_labelled, tmp_path):
-    x, y = small_labelled
+    x, _ = small_labelled
     config = dataclasses.replace(tiny_config, conditional=True, epochs=1)
     with pytest.raises(ValueError, match="needs the labels"):
         train(config, tmp_path / "a", x=x, verbose=0)
