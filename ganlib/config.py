@@ -24,9 +24,10 @@ class GANConfig:
     # models
     latent_dim: int = 100
     gen_filters: tuple[int, ...] = (128, 64, 32)
-    gen_dense: tuple[int, ...] = ()
+    # One hidden dense layer in each network: at 2 minutes, judge-FID 67-70 against 165 without (recipe_search.md).
+    gen_dense: tuple[int, ...] = (128,)
     disc_filters: tuple[int, ...] = (32, 64)
-    disc_dense: tuple[int, ...] = ()
+    disc_dense: tuple[int, ...] = (128,)
     kernel_size: int = 4
     dropout: float = 0.3
     # conditional GAN: both networks also see the digit's label (one-hot, num_classes wide)
@@ -82,8 +83,8 @@ class GANConfig:
     @classmethod
     def tutorial(cls, **changes) -> "GANConfig":
         """The TensorFlow DCGAN tutorial's settings: wide layers, Adam 1e-4, batch 256, no tricks."""
-        base = dict(gen_filters=(256, 128, 64), disc_filters=(64, 128), kernel_size=5, batch_size=256, g_lr=1e-4, d_lr=1e-4,
-                    beta_1=0.9, label_smoothing=0.0, ema=0.0)
+        base = dict(gen_filters=(256, 128, 64), gen_dense=(), disc_filters=(64, 128), disc_dense=(), kernel_size=5,
+                    batch_size=256, g_lr=1e-4, d_lr=1e-4, beta_1=0.9, label_smoothing=0.0, ema=0.0)
         base.update(changes)
         return cls(**base)
 
