@@ -66,7 +66,8 @@ define retrain
 	rm -rf $(1)/ckpt-*.weights.h5 $(1)/frames
 endef
 PRETRAINED_EPOCHS ?= 25
-PRETRAINED_SETTINGS ?= --set disc_filters=[64,128]
+# The shipped generators were trained before the recipe gained hidden dense layers: these settings repeat them.
+PRETRAINED_SETTINGS ?= --set disc_filters=[64,128] --set gen_dense=[] --set disc_dense=[]
 pretrained: setup data
 	$(call retrain,ganlib/assets/pretrained,--epochs $(PRETRAINED_EPOCHS) $(PRETRAINED_SETTINGS))
 
