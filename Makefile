@@ -37,11 +37,14 @@ browser:
 data: setup
 	$(BIN)/python -m ganlib data
 
+# The course trains from scratch in build/course/runs, so runs of an older recipe (or your own in runs/) never
+# get in the way; the notebooks run by hand keep using runs/ and resume there.
 course: setup data
-	mkdir -p build/course
+	rm -rf build/course/runs
+	mkdir -p build/course/runs
 	cd notebooks && for nb in $(notdir $(NBS)); do \
 	  echo "== $$nb"; \
-	  ../$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
+	  GANLIB_RUNS_DIR=../build/course/runs ../$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
 	    --output-dir ../build/course $$nb || exit 1; \
 	done
 	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif"

@@ -199,10 +199,13 @@ def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 10
 
 
 def runs_dir() -> Path:
-    """Where the notebooks keep their training runs: ``runs/``, or ``build/runs-quick/`` in quick mode."""
+    """Where the notebooks keep their training runs: ``runs/``, or ``build/runs-quick/`` in quick mode;
+    ``GANLIB_RUNS_DIR`` overrides both (``make course`` starts from an empty folder there)."""
     from .config import quick_mode
     from .data import project_root
 
+    if os.environ.get("GANLIB_RUNS_DIR"):
+        return Path(os.environ["GANLIB_RUNS_DIR"]).resolve()
     return project_root() / ("build/runs-quick" if quick_mode() else "runs")
 
 

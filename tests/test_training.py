@@ -171,3 +171,11 @@ def test_conditional_run_needs_valid_labels(tiny_config, small_labelled, tmp_pat
         train(config, tmp_path / "b", x=x, y=np.full(len(x), 12), verbose=0)
     with pytest.raises(ValueError, match="cannot draw a chosen digit"):
         generate(build_gan(tiny_config).generator, 3, labels=[1, 2, 3])
+
+
+def test_runs_dir_can_be_redirected(monkeypatch, tmp_path):
+    from ganlib.training import runs_dir
+
+    assert runs_dir().parts[-2:] == ("build", "runs-quick")  # quick mode in tests
+    monkeypatch.setenv("GANLIB_RUNS_DIR", str(tmp_path / "elsewhere"))
+    assert runs_dir() == tmp_path / "elsewhere"
