@@ -61,11 +61,12 @@ def test_pretrained_conditional_draws_the_asked_digit(tmp_path, capsys):
     assert (judge_outputs(images)[1].argmax(1) == labels).mean() >= 0.95
 
     sevens = tmp_path / "7.npz"
-    assert main(["generate", "--checkpoint", "pretrained-conditional", "--n", "50", "--digit", "7",
+    assert main(["generate", "--checkpoint", "pretrained-conditional", "--n", "200", "--digit", "7",
                  "--out", str(sevens)]) == 0
     with np.load(sevens) as f:
         assert set(f["labels"].tolist()) == {7}
-        assert (judge_outputs(f["images"])[1].argmax(1) == 7).mean() >= 0.95
+        # 7 is its hardest digit (97 % of 1,000 sevens agree); a generator ignoring --digit scores about 10 %.
+        assert (judge_outputs(f["images"])[1].argmax(1) == 7).mean() >= 0.9
 
     assert main(["evaluate", str(out), "--json", str(tmp_path / "r.json")]) == 0
     assert "label agreement" in capsys.readouterr().out
