@@ -99,10 +99,19 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
     return keras.Model([x, labels], out, name=name)
 
 
+def _label_classes(config) -> int:
+    return config.num_classes if config.conditional else 0
+
+
+def build_generator_for(config) -> keras.Model:
+    """The generator a ``GANConfig`` describes (conditional or not), with fresh weights."""
+    return build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size,
+                           _label_classes(config))
+
+
 def build_models(config):
     """Both networks from a ``GANConfig``: returns ``(generator, discriminator)``."""
-    classes = config.num_classes if config.conditional else 0
-    generator = build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size, classes)
+    generator = build_generator_for(config)  # first: the seeded initial weights depend on the order
     discriminator = build_discriminator(config.disc_filters, config.disc_dense, config.kernel_size, config.dropout,
-                                        classes)
+                                        _label_classes(config))
     return generator, discriminator

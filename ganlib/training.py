@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from .config import GANConfig
 from .data import atomic_write, make_dataset, to_uint8, training_set
-from .models import build_generator, build_models, latent_size, num_classes
+from .models import build_generator_for, build_models, latent_size, num_classes
 
 SAMPLE_GRID_SEED = 1234
 SAMPLE_GRID_SIZE = 64
@@ -234,8 +234,7 @@ def load_generator(checkpoint_dir) -> keras.Model:
     weights = checkpoint_dir / "generator.weights.h5"
     if not weights.exists():
         raise FileNotFoundError(f"{weights} not found: the run has not finished an epoch yet.")
-    generator = build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size,
-                                config.num_classes if config.conditional else 0)
+    generator = build_generator_for(config)
     generator.load_weights(weights)
     return generator
 
