@@ -40,6 +40,8 @@ class GANConfig:
     beta_1: float = 0.5
     label_smoothing: float = 0.1
     ema: float = 0.999  # 0 disables the moving average of the generator's weights
+    # The last lr_decay of the budget (epochs or minutes) lowers both learning rates linearly to 0; 0: constant.
+    lr_decay: float = 0.0
     # budget: whichever of epochs and minutes runs out first stops training
     epochs: int = 20
     minutes: float | None = None
@@ -64,6 +66,7 @@ class GANConfig:
             ("d_lr", 0 < self.d_lr < 1, "a learning rate between 0 and 1, e.g. 2e-4"),
             ("beta_1", 0 <= self.beta_1 < 1, "in [0, 1), e.g. 0.5"),
             ("label_smoothing", 0 <= self.label_smoothing < 0.5, "in [0, 0.5), e.g. 0.1"),
+            ("lr_decay", 0 <= self.lr_decay <= 1, "in [0, 1]: 0 keeps the rates constant, 0.5 decays over the last half"),
             ("ema", self.ema == 0 or 0.5 <= self.ema < 1, "0 (off) or in [0.5, 1), e.g. 0.999"),
             ("dropout", 0 <= self.dropout < 1, "in [0, 1), e.g. 0.3"),
             ("kernel_size", 1 <= self.kernel_size <= 7, "an integer from 1 to 7"),

@@ -303,6 +303,39 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class LearningRateDecay(keras.callbacks.Callback):
+    """Keeps both learning rates at the config's values, then lowers them linearly to 0 over the last
+    ``config.lr_decay`` of the budget.
+
+    Progress through the budget is the larger of steps / (epochs × steps per epoch) and, with a time budget,
+    elapsed / minutes, so a run stopped by the clock still ends with its rates near 0. Why decay: at the end
+    of a fixed budget, smaller steps settle the generator instead of leaving it mid-jump.
+    """
+
+    def __init__(self, config: GANConfig, steps_per_epoch: int, clock: RunCheckpoint):
+        super().__init__()
+        self.config = config
+        self.steps_per_epoch = steps_per_epoch
+        self.clock = clock
+        self.epoch = 0
+
+    def factor(self, step: int) -> float:
+        """The multiplier in [0, 1] for the learning rates at global ``step``."""
+        progress = step / (self.config.epochs * self.steps_per_epoch)
+        if self.config.minutes:
+            progress = max(progress, self.clock.elapsed() / (self.config.minutes * 60.0))
+        start = 1.0 - self.config.lr_decay
+        return 1.0 if progress <= start else max(0.0, (1.0 - progress) / self.config.lr_decay)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        f = self.factor(self.epoch * self.steps_per_epoch + batch)
+        self.model.g_optimizer.learning_rate = self.config.g_lr * f
+        self.model.d_optimizer.learning_rate = self.config.d_lr * f
+
+
 class StopOnNaN(keras.callbacks.Callback):
     """Raises ``TrainingDiverged`` with advice as soon as a loss stops being finite."""
 
@@ -445,6 +478,7 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
         raise ValueError(f"the training images contain {int((~np.isfinite(x)).sum())} NaN or infinite values: "
                          "clean or reload the data (ganlib.data.load_images reports such files).")
     steps = len(x) // config.batch_size
+    decay = [LearningRateDecay(config, steps, clock)] if config.lr_decay else []
     grid = 10 * config.num_classes if config.conditional else SAMPLE_GRID_SIZE
     dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=state["epoch"], epochs=config.epochs,
                            y=y)
@@ -454,7 +488,7 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
         dataset = dataset.with_options(options)
     gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps, verbose=verbose, shuffle=False,
-            callbacks=[StopOnNaN(out_dir), *budget, SampleGrid(out_dir, fixed_noise(config.latent_dim, grid)), *callbacks,
+            callbacks=[StopOnNaN(out_dir), *budget, *decay, SampleGrid(out_dir, fixed_noise(config.latent_dim, grid)), *callbacks,
                        clock])
     result.stopped = "time budget" if budget and budget[0].hit else "epochs"
     result.seconds = clock.elapsed()

@@ -104,6 +104,22 @@ def test_time_budget_stops_training(tiny_config, small_x, tmp_path):
     assert result.stopped == "time budget" and len(result.history) < 50
 
 
+def test_lr_decay_holds_then_lowers_both_rates_to_near_zero(tiny_config, small_x, tmp_path):
+    config = dataclasses.replace(tiny_config, epochs=2, lr_decay=0.5, g_lr=4e-4, d_lr=2e-4)
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append((float(self.model.g_optimizer.learning_rate), float(self.model.d_optimizer.learning_rate)))
+
+    train(config, tmp_path, x=small_x, verbose=0, callbacks=[Record()])
+    g, d = np.array(seen).T
+    half = len(g) // 2
+    assert np.allclose(g[:half], 4e-4) and np.allclose(d[:half], 2e-4)
+    assert np.all(np.diff(g[half:]) < 0) and np.allclose(d / g, 0.5)
+    assert 0 < g[-1] < 4e-4 * 2 / len(g) * 1.01
+
+
 def test_nan_in_the_data_is_refused_before_training(tiny_config, small_x, tmp_path):
     bad = small_x.copy()
     bad[3, 5, 5, 0] = np.nan
