@@ -75,10 +75,10 @@ PRETRAINED_SETTINGS ?= --set disc_filters=[64,128] --set g_lr=5e-4 --set d_lr=5e
 pretrained: setup data
 	$(call retrain,ganlib/assets/pretrained,--minutes $(PRETRAINED_MINUTES) $(PRETRAINED_SETTINGS))
 
-# The shipped conditional generator was trained before the recipe gained hidden dense layers: these settings
+# The shipped conditional generator was trained before the recipe gained hidden dense layers and Adam 1e-3: these settings
 # repeat its run.
 CONDITIONAL_MINUTES ?= 45
-CONDITIONAL_SETTINGS ?= --set disc_filters=[64,128] --set gen_dense=[] --set disc_dense=[]
+CONDITIONAL_SETTINGS ?= --set disc_filters=[64,128] --set gen_dense=[] --set disc_dense=[] --set g_lr=5e-4 --set d_lr=5e-4
 pretrained-conditional: setup data
 	$(call retrain,ganlib/assets/pretrained-conditional,--conditional --minutes $(CONDITIONAL_MINUTES) $(CONDITIONAL_SETTINGS))
 
