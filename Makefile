@@ -66,7 +66,7 @@ define retrain
 	rm -rf $(1)
 	$(BIN)/python -m ganlib train --out $(1) --fid $(2)
 	$(BIN)/python -m ganlib evaluate --checkpoint $(1) --n 10000 --record
-	rm -rf $(1)/ckpt-*.weights.h5 $(1)/frames
+	rm -rf $(1)/ckpt-*.weights.h5 $(1)/best-generator.weights.h5 $(1)/frames
 endef
 # The unconditional generator: today's recipe with the wider discriminator and Adam 5e-4, which repeats the
 # shipped run. An 80-minute run at the default 1e-3 did better for a while (2k FID 13.9 at epoch 42, against 20.8)

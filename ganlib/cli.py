@@ -48,6 +48,8 @@ def _cmd_train(args) -> int:
         from .metrics import FIDCallback
 
         callbacks.append(FIDCallback(n=args.fid))
+    elif args.keep_best:
+        raise SystemExit("--keep-best needs --fid: the best epoch is the one with the lowest per-epoch FID.")
     if args.precision != "float32":
         import keras
 
@@ -55,11 +57,14 @@ def _cmd_train(args) -> int:
         keras.mixed_precision.set_global_policy(args.precision)
     started = time.time()
     result = train(config, args.out, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
-                   strategy=make_strategy(args.strategy))
+                   strategy=make_strategy(args.strategy), keep_best=args.keep_best)
     save_gif(load_frames(args.out), Path(args.out) / "training.gif", captions=run_captions(args.out))
     summary = {"command": "python -m ganlib " + " ".join(shlex.quote(a) for a in args.argv),
                "seed": config.seed, "strategy": args.strategy, "precision": args.precision, "epochs_done": len(result.history), "stopped": result.stopped,
                "train_seconds": round(result.seconds, 1), "wall_seconds": round(time.time() - started, 1)}
+    if args.keep_best:
+        best = result.best
+        summary["generator"] = f"epoch {best['epoch']} of {len(result.history)}: the lowest per-epoch FID ({best['fid']:.2f})"
     (Path(args.out) / "train_summary.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary))
     return 0
@@ -184,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="change any GANConfig field, e.g. --set label_smoothing=0 --set disc_filters=[64,128]")
     t.add_argument("--fid", type=int, nargs="?", const=2000, default=0, metavar="N",
                    help="track judge-FID on N samples after each epoch (default N: 2000)")
+    t.add_argument("--keep-best", action="store_true",
+                   help="with --fid: keep the generator of the epoch with the lowest FID, not the last epoch's")
     t.add_argument("--strategy", choices=["default", "mirrored", "multiworker"], default="default",
                    help="mirrored: all GPUs of this machine; multiworker: several machines, set up by TF_CONFIG")
     t.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",

@@ -6,6 +6,7 @@ A run lives in one folder::
     state.json                  epochs done, seconds spent, loss history, which checkpoint is current
     ckpt-EPOCH.weights.h5       both networks, both optimisers, the EMA generator and the RNG state
     generator.weights.h5        the generator to sample from (the EMA one when enabled)
+    best-generator.weights.h5   with a per-epoch FID (``metrics.FIDCallback``): the generator of the best epoch so far
     frames/epoch-EPOCH.png      the fixed-noise sample grid after each epoch: the training GIF's frames
 
 Checkpoints are Keras weights files: loading one runs no code from it.
@@ -30,6 +31,7 @@ from .models import build_generator_for, build_models, latent_size, num_classes
 
 SAMPLE_GRID_SEED = 1234
 SAMPLE_GRID_SIZE = 64
+BEST_GENERATOR = "best-generator.weights.h5"
 
 
 class TrainingDiverged(FloatingPointError):
@@ -275,17 +277,31 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.save(epoch + 1)
 
     def save(self, epoch: int) -> None:
-        """Write the checkpoint for ``epoch`` epochs done, then switch ``state.json`` to it."""
+        """Write the checkpoint for ``epoch`` epochs done, then switch ``state.json`` to it.
+
+        When the epoch's logs hold an ``fid`` lower than every earlier epoch's, the sampler is also kept as
+        ``best-generator.weights.h5`` and ``state["best"]`` says which epoch it is: a long run that gets worse
+        late (a GAN can) does not lose its best generator.
+        """
         gan = self.model
         name = f"ckpt-{epoch:04d}.weights.h5"
         gan.save_weights(self.out_dir / name)
-        gan.sampler.save_weights(self.out_dir / ".generator.weights.h5")
-        os.replace(self.out_dir / ".generator.weights.h5", self.out_dir / "generator.weights.h5")
+        self._save_sampler("generator.weights.h5")
+        fid = self.state["history"][-1].get("fid") if self.state["history"] else None
+        best = self.state.get("best")
+        if fid is not None and math.isfinite(fid) and (best is None or fid < best["fid"]):
+            self._save_sampler(BEST_GENERATOR)
+            self.state["best"] = {"epoch": epoch, "fid": fid}
         previous = self.state.get("checkpoint")
         self.state.update(epoch=epoch, checkpoint=name, seconds=round(self.elapsed(), 3))
         atomic_write(self.out_dir / "state.json", json.dumps(self.state, indent=1).encode())
         if previous and previous != name:
             (self.out_dir / previous).unlink(missing_ok=True)
+
+    def _save_sampler(self, filename: str) -> None:
+        # Written beside and then renamed, so a reader never sees half a file.
+        self.model.sampler.save_weights(self.out_dir / f".{filename}")
+        os.replace(self.out_dir / f".{filename}", self.out_dir / filename)
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -379,13 +395,15 @@ class SampleGrid(keras.callbacks.Callback):
 
 @dataclass
 class TrainResult:
-    """What ``train`` returns: the GAN, its per-epoch history (list of dicts) and why it stopped."""
+    """What ``train`` returns: the GAN, its per-epoch history (list of dicts), why it stopped, and the best
+    scored epoch (``{"epoch", "fid"}``, or None without a per-epoch FID)."""
 
     gan: GAN
     out_dir: Path
     history: list = field(default_factory=list)
     stopped: str = "epochs"
     seconds: float = 0.0
+    best: dict | None = None
 
     @property
     def generator(self) -> keras.Model:
@@ -415,7 +433,8 @@ def _is_chief(strategy) -> bool:
                                              "chief" not in resolver.cluster_spec().as_dict())
 
 
-def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=None, y=None) -> TrainResult:
+def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=None, y=None,
+          keep_best: bool = False) -> TrainResult:
     """Train a GAN in ``out_dir``, resuming from its last checkpoint if the folder holds an unfinished run.
 
     ``x``: training images float32 (N, 28, 28, 1) in [-1, 1]; default: ``config.n_train`` MNIST digits.
@@ -428,6 +447,11 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     ``strategy``: a ``tf.distribute`` strategy (see ``make_strategy``); ``config.batch_size`` is then the global
     batch, split across the replicas. In a multi-worker run only the chief writes to ``out_dir``; the other
     workers keep their (identical) copies in ``out_dir/.worker-N``.
+
+    ``keep_best``: when training ends, make the best epoch's generator (lowest ``fid`` in the logs, so give a
+    ``metrics.FIDCallback``) the run's ``generator.weights.h5`` and ``result.generator``, instead of the last
+    epoch's; ``state.json``'s ``generator_epoch`` says which epoch it is. Training itself goes on from the
+    last epoch, so training the run again resumes where it stopped.
     """
     strategy = strategy or tf.distribute.get_strategy()
     out_dir = Path(out_dir)
@@ -454,7 +478,9 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     budget = [TimeBudget(config.minutes, clock)] if config.minutes else []
     result = TrainResult(gan, out_dir, state["history"])
     if state["epoch"] >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60):
-        result.stopped, result.seconds = "already done", clock.elapsed()
+        result.stopped, result.seconds, result.best = "already done", clock.elapsed(), state.get("best")
+        if keep_best:
+            _use_best_generator(gan, out_dir, state)
         return result
     if x is None:
         x, y = training_set(config.n_train, seed=config.seed)
@@ -491,5 +517,20 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
             callbacks=[StopOnNaN(out_dir), *budget, *decay, SampleGrid(out_dir, fixed_noise(config.latent_dim, grid)), *callbacks,
                        clock])
     result.stopped = "time budget" if budget and budget[0].hit else "epochs"
-    result.seconds = clock.elapsed()
+    result.seconds, result.best = clock.elapsed(), state.get("best")
+    if keep_best:
+        _use_best_generator(gan, out_dir, state)
     return result
+
+
+def _use_best_generator(gan: GAN, out_dir: Path, state: dict) -> None:
+    best = state.get("best")
+    if best is None:
+        raise ValueError(f"keep_best: no epoch of {out_dir} was scored, so there is no best generator. Train with a "
+                         "per-epoch FID (`train --fid`, or callbacks=[ganlib.metrics.FIDCallback()]).")
+    gan.sampler.load_weights(out_dir / BEST_GENERATOR)
+    tmp = out_dir / ".generator.weights.h5"
+    tmp.write_bytes((out_dir / BEST_GENERATOR).read_bytes())
+    os.replace(tmp, out_dir / "generator.weights.h5")
+    state["generator_epoch"] = best["epoch"]
+    atomic_write(out_dir / "state.json", json.dumps(state, indent=1).encode())

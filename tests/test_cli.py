@@ -8,12 +8,13 @@ from ganlib.cli import main
 def test_train_generate_evaluate_round_trip(tmp_path, capsys, mnist):
     run = tmp_path / "run"
     assert main(["train", "--out", str(run), "--epochs", "1", "--n-train", "256", "--batch-size", "64",
-                 "--set", "label_smoothing=0", "--set", "disc_filters=[8,16]"]) == 0
+                 "--set", "label_smoothing=0", "--set", "disc_filters=[8,16]", "--fid", "200", "--keep-best"]) == 0
     config = json.loads((run / "config.json").read_text())
     assert config["label_smoothing"] == 0 and config["disc_filters"] == [8, 16]
     assert (run / "training.gif").exists() and (run / "generator.weights.h5").exists()
     summary = json.loads((run / "train_summary.json").read_text())
     assert summary["epochs_done"] == 1 and "--epochs 1" in summary["command"]
+    assert summary["generator"].startswith("epoch 1 of 1: the lowest per-epoch FID")
 
     out = tmp_path / "s.npz"
     assert main(["generate", "--checkpoint", str(run), "--n", "12", "--seed", "5", "--out", str(out), "--png"]) == 0
@@ -38,6 +39,8 @@ def test_bad_settings_are_refused_with_the_reason(tmp_path):
         main(["train", "--out", str(tmp_path), "--set", "g_lr=7"])
     with pytest.raises(SystemExit, match="must be JSON"):
         main(["train", "--out", str(tmp_path), "--set", "gen_filters=(1,2"])
+    with pytest.raises(SystemExit, match="--keep-best needs --fid"):
+        main(["train", "--out", str(tmp_path), "--keep-best"])
 
 
 def test_pretrained_checkpoint_draws_recognisable_digits(tmp_path):

@@ -195,3 +195,32 @@ def test_runs_dir_can_be_redirected(monkeypatch, tmp_path):
     assert runs_dir().parts[-2:] == ("build", "runs-quick")  # quick mode in tests
     monkeypatch.setenv("GANLIB_RUNS_DIR", str(tmp_path / "elsewhere"))
     assert runs_dir() == tmp_path / "elsewhere"
+
+
+class ScriptedFID(keras.callbacks.Callback):
+    """Puts a chosen ``fid`` into each epoch's logs, as ``metrics.FIDCallback`` would."""
+
+    def __init__(self, fids):
+        super().__init__()
+        self.fids = fids
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["fid"] = self.fids[epoch]
+
+
+def test_keep_best_ships_the_lowest_fid_epochs_generator(tiny_config, small_x, tmp_path):
+    config = dataclasses.replace(tiny_config, epochs=3)
+    result = train(config, tmp_path, x=small_x, verbose=0, callbacks=[ScriptedFID([9.0, 4.0, 6.0])], keep_best=True)
+    state = read_state(tmp_path)
+    assert state["best"] == {"epoch": 2, "fid": 4.0} and state["generator_epoch"] == 2 and result.best["epoch"] == 2
+    assert state["checkpoint"] == "ckpt-0003.weights.h5"  # training itself would resume from the last epoch
+    best = generate(load_generator(tmp_path), 5, seed=3)
+    np.testing.assert_array_equal(best, generate(result.generator, 5, seed=3))
+    last = build_gan(config)
+    last.load_weights(tmp_path / state["checkpoint"])
+    assert not np.array_equal(best, generate(last.sampler, 5, seed=3))
+
+
+def test_keep_best_without_a_per_epoch_fid_says_what_to_add(tiny_config, small_x, tmp_path):
+    with pytest.raises(ValueError, match="FIDCallback"):
+        train(tiny_config, tmp_path, x=small_x, verbose=0, keep_best=True)
