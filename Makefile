@@ -64,7 +64,7 @@ benchmark: setup data
 # (the generator's weights, config, history and records). $(call retrain,FOLDER,TRAIN-ARGUMENTS)
 define retrain
 	rm -rf $(1)
-	$(BIN)/python -m ganlib train --out $(1) --fid $(2)
+	$(BIN)/python -m ganlib train --out $(1) --fid --keep-best $(2)
 	$(BIN)/python -m ganlib evaluate --checkpoint $(1) --n 10000 --record
 	rm -rf $(1)/ckpt-*.weights.h5 $(1)/best-generator.weights.h5 $(1)/frames
 endef

@@ -76,7 +76,7 @@ def _generate(checkpoint: str, n: int, seed: int, digit: int | None = None):
     A conditional checkpoint gets balanced labels, or only ``digit``; an unconditional one has no labels."""
     import numpy as np
 
-    from .models import num_classes
+    from .models import has_latent_code, num_classes
     from .training import balanced_labels, generate, load_generator
 
     path = checkpoint_path(checkpoint)
@@ -85,6 +85,12 @@ def _generate(checkpoint: str, n: int, seed: int, digit: int | None = None):
     except FileNotFoundError as e:
         raise SystemExit(f"{e}\nGive a run folder made by `python -m ganlib train`, or one of {sorted(PRETRAINED)}.") from None
     classes = num_classes(generator)
+    if has_latent_code(generator):
+        if digit is not None:
+            raise SystemExit(f"--digit: {checkpoint} learnt its latent codes without labels, so code k is not digit k; "
+                             "use --checkpoint pretrained-conditional or a run trained with --conditional.")
+        # Balanced codes; they are not labels, so there is nothing to check the digits against.
+        return generate(generator, n, seed=seed), None
     if not classes:
         if digit is not None:
             raise SystemExit(f"--digit: {checkpoint} is an unconditional generator and cannot be asked for a digit; "

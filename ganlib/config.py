@@ -33,6 +33,11 @@ class GANConfig:
     # conditional GAN: both networks also see the digit's label (one-hot, num_classes wide)
     conditional: bool = False
     num_classes: int = 10
+    # A categorical latent code (InfoGAN, Chen et al. 2016), learnt without labels: the generator also gets a
+    # one-hot code of this many values, and the discriminator learns to tell from a fake which code drew it
+    # (weight code_weight in both losses), which pushes each code towards one kind of digit. 0: off.
+    latent_codes: int = 0
+    code_weight: float = 1.0
     # optimisation
     batch_size: int = 32
     g_lr: float = 1e-3  # beat 5e-4 at a 5-minute budget: benchmarks/results/recipe_search.md
@@ -72,6 +77,11 @@ class GANConfig:
             ("dropout", 0 <= self.dropout < 1, "in [0, 1), e.g. 0.3"),
             ("kernel_size", 1 <= self.kernel_size <= 7, "an integer from 1 to 7"),
             ("num_classes", 2 <= self.num_classes <= 1000, "an integer from 2 to 1000 (MNIST has 10)"),
+            ("latent_codes", self.latent_codes == 0 or 2 <= self.latent_codes <= 1000,
+             "0 (off) or an integer from 2 to 1000, e.g. 10"),
+            ("latent_codes", not (self.latent_codes and self.conditional),
+             "0 with conditional=True: a conditional GAN is already told the digit"),
+            ("code_weight", self.code_weight >= 0, "a weight of at least 0, e.g. 1.0"),
             ("epochs", self.epochs >= 1, "at least 1"),
             ("minutes", self.minutes is None or self.minutes > 0, "None or a positive number"),
             ("n_train", self.n_train is None or self.n_train >= 1, "None (all) or at least 1"),

@@ -299,14 +299,14 @@ class FIDCallback(keras.callbacks.Callback):
         self.seed = seed
 
     def on_epoch_end(self, epoch, logs=None):
-        from .models import num_classes
+        from .models import has_latent_code, num_classes
         from .training import balanced_labels, generate
 
         classes = num_classes(self.model.sampler)
         labels = balanced_labels(self.n, classes) if classes else None
         feats, probs = judge_outputs(generate(self.model.sampler, self.n, seed=self.seed, labels=labels))
         if logs is not None:
-            if classes:
+            if classes and not has_latent_code(self.model.sampler):  # a latent code is not a label
                 logs["label_agreement"] = label_agreement(probs, labels)
             logs["fid"] = frechet_distance(feats, _test_outputs(min(self.n, 10000), self.seed)[0])
             logs["classifier_score"] = classifier_score(probs)

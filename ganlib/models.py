@@ -21,13 +21,18 @@ def latent_size(generator: keras.Model) -> int:
     return int(generator.inputs[0].shape[-1])
 
 
+def has_latent_code(model: keras.Model) -> bool:
+    """True for a generator whose second input is an InfoGAN latent code (learnt without labels), not a label."""
+    return is_conditional(model) and model.inputs[1].name == "code"
+
+
 def num_classes(model: keras.Model) -> int:
     """How many labels a conditional network knows (the width of its one-hot label input); 0 if unconditional."""
     return int(model.inputs[1].shape[-1]) if is_conditional(model) else 0
 
 
 def build_generator(latent_dim: int = 100, filters=(128, 64, 32), dense_units=(), kernel_size: int = 5,
-                    num_classes: int = 0, name: str = "generator") -> keras.Model:
+                    num_classes: int = 0, condition: str = "labels", name: str = "generator") -> keras.Model:
     """Noise (batch, latent_dim) -> images (batch, 28, 28, 1) in [-1, 1].
 
     Dense layers (``dense_units``, then one to 7×7×filters[0]) with batch norm and LeakyReLU, then
@@ -38,6 +43,9 @@ def build_generator(latent_dim: int = 100, filters=(128, 64, 32), dense_units=()
     the labels one-hot. A bias-free dense layer embeds them (the same as an embedding lookup for one-hot
     labels, but a mix of two labels also works, which lets the explorers morph one digit into another) and
     the embedding is concatenated to the noise.
+
+    ``condition="code"`` names that second input ``code``: an InfoGAN latent code (see ``GANConfig.latent_codes``),
+    which enters the same way but stands for whatever the GAN learnt to make of it, not a digit.
     """
     if len(filters) < 2:
         raise ValueError(f"filters={filters!r}: give at least two widths, e.g. (128, 64, 32).")
@@ -45,9 +53,10 @@ def build_generator(latent_dim: int = 100, filters=(128, 64, 32), dense_units=()
     h = z
     inputs = [z]
     if num_classes:
-        labels = keras.Input((num_classes,), name="labels")
+        labels = keras.Input((num_classes,), name=condition)
         inputs.append(labels)
-        h = layers.Concatenate()([z, layers.Dense(LABEL_EMBEDDING, use_bias=False, name="label_embedding")(labels)])
+        embedding = layers.Dense(LABEL_EMBEDDING, use_bias=False, name=f"{condition}_embedding")
+        h = layers.Concatenate()([z, embedding(labels)])
     for units in dense_units:
         h = layers.Dense(units, use_bias=False)(h)
         h = layers.BatchNormalization()(h)
@@ -68,7 +77,7 @@ def build_generator(latent_dim: int = 100, filters=(128, 64, 32), dense_units=()
 
 
 def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, dropout: float = 0.3,
-                        num_classes: int = 0, name: str = "discriminator") -> keras.Model:
+                        num_classes: int = 0, codes: int = 0, name: str = "discriminator") -> keras.Model:
     """Images (batch, 28, 28, 1) in [-1, 1] -> probability (batch, 1) that each image is real.
 
     Strided convolutions (each halves the size) with LeakyReLU and dropout, then dense layers
@@ -77,6 +86,9 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
     ``num_classes`` > 0 makes it conditional by projection (Miyato & Koyama 2018): inputs
     ``[images, labels (batch, num_classes) one-hot]``; the label's embedding is dotted with the image features
     and added to the logit, so "real" means "a real digit *of this class*".
+
+    ``codes`` > 0 (unconditional only) adds InfoGAN's second head: outputs ``[probability (batch, 1),
+    code logits (batch, codes)]``, the logits guessing which latent code a fake was drawn from.
     """
     x = keras.Input(IMAGE_SHAPE, name="image")
     h = x
@@ -91,6 +103,8 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
         h = layers.Dropout(dropout)(h)
     if not num_classes:
         out = layers.Dense(1, activation="sigmoid", dtype="float32", name="real")(h)
+        if codes:
+            out = [out, layers.Dense(codes, dtype="float32", name="code")(h)]
         return keras.Model(x, out, name=name)
     labels = keras.Input((num_classes,), name="labels")
     embedded = layers.Dense(h.shape[-1], use_bias=False, name="label_projection")(labels)
@@ -100,18 +114,19 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
 
 
 def _label_classes(config) -> int:
-    return config.num_classes if config.conditional else 0
+    # A latent code enters the generator the way a label does: one-hot, beside the noise.
+    return config.num_classes if config.conditional else config.latent_codes
 
 
 def build_generator_for(config) -> keras.Model:
     """The generator a ``GANConfig`` describes (conditional or not), with fresh weights."""
     return build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size,
-                           _label_classes(config))
+                           _label_classes(config), "code" if config.latent_codes else "labels")
 
 
 def build_models(config):
     """Both networks from a ``GANConfig``: returns ``(generator, discriminator)``."""
     generator = build_generator_for(config)  # first: the seeded initial weights depend on the order
     discriminator = build_discriminator(config.disc_filters, config.disc_dense, config.kernel_size, config.dropout,
-                                        _label_classes(config))
+                                        config.num_classes if config.conditional else 0, config.latent_codes)
     return generator, discriminator

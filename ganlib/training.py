@@ -47,24 +47,31 @@ class GAN(keras.Model):
     Conditional networks (see ``models.build_generator``) are fed ``(images, labels)`` batches, labels int
     (batch,); the fakes of a step are drawn for the same labels as the real batch, so both halves of what the
     discriminator sees have the data's class balance.
+
+    With ``codes`` > 0 (InfoGAN) each fake is also drawn from a uniformly random code, and both networks add
+    ``code_weight`` × the cross-entropy of the discriminator's code head on the fakes: the generator learns to
+    make the code visible in the image, the discriminator to read it.
     """
 
-    def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0, **kwargs):
+    def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0, codes: int = 0,
+                 code_weight: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
         self.ema = float(ema)
         self.noise_seed = int(seed)
-        self.num_classes = num_classes(generator)
+        self.codes = int(codes)
+        self.code_weight = float(code_weight)
+        self.num_classes = 0 if self.codes else num_classes(generator)
         # The step counter decides the noise, so a resumed run draws exactly the noise it would have drawn.
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
         self.ema_generator = None
         if self.ema:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "real_score", "fake_score")}
+        names = ("d_loss", "g_loss", "real_score", "fake_score") + (("code_loss",) if self.codes else ())
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
     def sampler(self) -> keras.Model:
@@ -103,11 +110,17 @@ class GAN(keras.Model):
         if self.num_classes:
             cond = [tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), self.num_classes)]
             g_in, d_real_in = [noise, *cond], [real, *cond]
+        elif self.codes:
+            code = tf.random.stateless_uniform((batch,), minval=0, maxval=self.codes, dtype=tf.int32,
+                                               seed=tf.stack([tf.constant(self.noise_seed + 1, tf.int64), self.step.value]))
+            g_in = [noise, tf.one_hot(code, self.codes)]
         # Why one tape per network: each loss must only move its own network's weights.
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generator(g_in, training=True)
             p_real = self.discriminator(d_real_in, training=True)
             p_fake = self.discriminator([fake, *cond] if cond else fake, training=True)
+            if self.codes:
+                (p_real, _), (p_fake, code_logits) = p_real, p_fake
             # One-sided label smoothing (real = 0.9): keeps the discriminator from growing over-confident.
             d_loss = (keras.losses.binary_crossentropy(tf.fill(tf.shape(p_real), 1.0 - self.label_smoothing),
                                                        p_real) +
@@ -115,6 +128,11 @@ class GAN(keras.Model):
             # Non-saturating generator loss: maximise log D(G(z)) rather than minimise log(1 - D(G(z))).
             g_loss = keras.losses.binary_crossentropy(tf.ones_like(p_fake), p_fake)
             d_loss, g_loss = tf.reduce_mean(d_loss), tf.reduce_mean(g_loss)
+            if self.codes:
+                code_loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(code, code_logits,
+                                                                                        from_logits=True))
+                d_loss += self.code_weight * code_loss
+                g_loss += self.code_weight * code_loss
             # Under tf.distribute each replica sees batch / replicas images and the optimiser *sums* the
             # replicas' gradients, so each replica's mean loss is divided by the replica count: the update is
             # then the same as one device's on the whole global batch.
@@ -134,6 +152,8 @@ class GAN(keras.Model):
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("real_score", tf.reduce_mean(p_real)),
                             ("fake_score", tf.reduce_mean(p_fake))):
             self.trackers[name].update_state(value)
+        if self.codes:
+            self.trackers["code_loss"].update_state(code_loss)
         results = {name: t.result() for name, t in self.trackers.items()}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # Keras averages step outputs across workers along axis 0, which scalars lack (Keras 3.15).
@@ -145,7 +165,8 @@ def build_gan(config: GANConfig) -> GAN:
     """A compiled, built GAN from a config (fresh weights, seeded by ``config.seed``)."""
     keras.utils.set_random_seed(config.seed)
     generator, discriminator = build_models(config)
-    gan = GAN(generator, discriminator, config.latent_dim, ema=config.ema, seed=config.seed)
+    gan = GAN(generator, discriminator, config.latent_dim, ema=config.ema, seed=config.seed,
+              codes=config.latent_codes, code_weight=config.code_weight)
     gan.compile(
         g_optimizer=keras.optimizers.Adam(config.g_lr, beta_1=config.beta_1),
         d_optimizer=keras.optimizers.Adam(config.d_lr, beta_1=config.beta_1),
@@ -505,7 +526,7 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
                          "clean or reload the data (ganlib.data.load_images reports such files).")
     steps = len(x) // config.batch_size
     decay = [LearningRateDecay(config, steps, clock)] if config.lr_decay else []
-    grid = 10 * config.num_classes if config.conditional else SAMPLE_GRID_SIZE
+    grid = 10 * config.num_classes if config.conditional else 10 * config.latent_codes or SAMPLE_GRID_SIZE
     dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=state["epoch"], epochs=config.epochs,
                            y=y)
     if strategy.num_replicas_in_sync > 1:

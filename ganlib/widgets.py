@@ -14,7 +14,7 @@ import numpy as np
 
 from .config import GANConfig
 from .data import to_uint8
-from .models import latent_size, num_classes
+from .models import has_latent_code, latent_size, num_classes
 from .training import generator_inputs
 from .viz import png_bytes
 
@@ -24,8 +24,11 @@ def _draw(generator, noise: np.ndarray, labels=None) -> np.ndarray:
     return to_uint8(generator(generator_inputs(generator, noise, labels), training=False))
 
 
-def _digit_picker(classes: int, value: int, description: str) -> widgets.ToggleButtons:
-    return widgets.ToggleButtons(options=list(range(classes)), value=value, description=description,
+def _digit_picker(generator, value: int, description: str) -> widgets.ToggleButtons:
+    # An InfoGAN code picks whatever the GAN learnt to make of it, so it is called a code, not a digit.
+    if has_latent_code(generator):
+        description = description.replace("digit", "code")
+    return widgets.ToggleButtons(options=list(range(num_classes(generator))), value=value, description=description,
                                  style={"button_width": "2.2em"})
 
 
@@ -54,7 +57,7 @@ def latent_explorer(generator, seed: int = 0, n_sliders: int = 6, scale: int = 6
     """
     latent_dim = latent_size(generator)
     classes = num_classes(generator)
-    picker = _digit_picker(classes, digit, "digit") if classes else None
+    picker = _digit_picker(generator, digit, "digit") if classes else None
     seed_box = widgets.IntSlider(value=seed, min=0, max=999, description="seed", continuous_update=False)
     sliders = [widgets.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.1, description=f"z[{i}] +",
                                    continuous_update=False) for i in range(min(n_sliders, latent_dim))]
@@ -97,7 +100,7 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
 
     latent_dim = latent_size(generator)
     classes = num_classes(generator)
-    pickers = [_digit_picker(classes, digit_a, "digit A"), _digit_picker(classes, digit_b, "digit B")] if classes else []
+    pickers = [_digit_picker(generator, digit_a, "digit A"), _digit_picker(generator, digit_b, "digit B")] if classes else []
     gif_path = Path(gif_path) if gif_path else figures_dir() / "interpolation.gif"
     a = widgets.IntSlider(value=seed_a, min=0, max=999, description="seed A", continuous_update=False)
     b = widgets.IntSlider(value=seed_b, min=0, max=999, description="seed B", continuous_update=False)

@@ -85,3 +85,16 @@ def test_digit_is_refused_where_it_cannot_be_honoured(tmp_path):
         main(["generate", "--checkpoint", "pretrained-conditional", "--digit", "12", "--out", str(tmp_path / "x.npz")])
     with pytest.raises(SystemExit, match="not a training run folder"):
         main(["generate", "--checkpoint", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.npz")])
+
+
+def test_latent_code_run_samples_balanced_codes_but_refuses_digit(tmp_path):
+    import pytest
+
+    run = tmp_path / "info"
+    assert main(["train", "--out", str(run), "--quick", "--epochs", "1", "--n-train", "256", "--batch-size", "64",
+                 "--set", "latent_codes=10", "--set", "disc_filters=[8,16]"]) == 0
+    out = tmp_path / "s.npz"
+    assert main(["generate", "--checkpoint", str(run), "--n", "20", "--out", str(out)]) == 0
+    assert set(np.load(out)) == {"images"}  # codes are not labels: nothing is saved as one
+    with pytest.raises(SystemExit, match="code k is not digit k"):
+        main(["generate", "--checkpoint", str(run), "--digit", "3", "--out", str(out)])

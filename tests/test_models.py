@@ -67,3 +67,20 @@ def test_unconditional_models_stay_single_input():
     assert not is_conditional(g) and not is_conditional(d)
     g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), conditional=True))
     assert is_conditional(g) and is_conditional(d)
+
+
+def test_latent_code_models_take_a_code_and_guess_it_back():
+    from ganlib.models import has_latent_code, is_conditional, num_classes
+    from ganlib.widgets import latent_explorer
+
+    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_dim=16, latent_codes=10))
+    assert is_conditional(g) and num_classes(g) == 10  # the code enters like a label: one-hot beside the noise
+    assert has_latent_code(g) and not has_latent_code(build_models(GANConfig(conditional=True))[0])
+    assert latent_explorer(g).controls["digit"].description == "code"  # a picker that does not promise a digit
+    assert not is_conditional(d)  # but the discriminator is not told it: it must read it off the image
+    real, code_logits = d(np.zeros((3, 28, 28, 1), "float32"))
+    assert real.shape == (3, 1) and code_logits.shape == (3, 10)
+    with pytest.raises(ValueError, match="latent_codes"):
+        GANConfig(latent_codes=10, conditional=True)
+    with pytest.raises(ValueError, match="latent_codes"):
+        GANConfig(latent_codes=1)

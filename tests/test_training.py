@@ -224,3 +224,21 @@ def test_keep_best_ships_the_lowest_fid_epochs_generator(tiny_config, small_x, t
 def test_keep_best_without_a_per_epoch_fid_says_what_to_add(tiny_config, small_x, tmp_path):
     with pytest.raises(ValueError, match="FIDCallback"):
         train(tiny_config, tmp_path, x=small_x, verbose=0, keep_best=True)
+
+
+def test_latent_code_run_learns_to_show_its_code_without_labels(tiny_config, small_x, tmp_path):
+    from ganlib.training import generator_inputs
+    from ganlib.viz import load_frames
+
+    config = dataclasses.replace(tiny_config, latent_codes=10, batch_size=32, epochs=3)
+    result = train(config, tmp_path, x=small_x, verbose=0)  # no labels given
+    losses = [row["code_loss"] for row in result.history]
+    assert losses[-1] < losses[0] and losses[-1] < np.log(10)  # log 10: guessing the code at random
+    codes = np.arange(300) % 10
+    g = result.gan.generator
+    noise = np.random.default_rng(5).standard_normal((300, config.latent_dim)).astype("float32")
+    # Batch statistics, as in training: after 48 steps the moving averages are not settled yet.
+    fakes = g(generator_inputs(g, noise, codes), training=True)
+    _, logits = result.gan.discriminator(fakes, training=False)
+    assert (np.asarray(logits).argmax(1) == codes).mean() > 0.3  # read back off fresh fakes; chance is 0.1
+    assert load_frames(tmp_path)[-1].shape[1] == 10 * 28 + 11 * 2  # one column per code
