@@ -68,17 +68,16 @@ define retrain
 	$(BIN)/python -m ganlib evaluate --checkpoint $(1) --n 10000 --record
 	rm -rf $(1)/ckpt-*.weights.h5 $(1)/best-generator.weights.h5 $(1)/frames
 endef
-# The unconditional generator: today's recipe with the wider discriminator and Adam 5e-4, which repeats the
-# shipped run. An 80-minute run at the default 1e-3 did better for a while (2k FID 13.9 at epoch 42, against 20.8)
-# but diverged after epoch 86 (benchmarks/results/pretrained_lr1e-3_80min.json), so 5e-4 stays until a long run at
-# 1e-3 gets lr_decay or keeps its best epoch.
+# The unconditional generator: today's recipe plus ten InfoGAN latent codes (learnt without labels), scored each
+# epoch, keeping the best epoch's generator (--keep-best in retrain). Without the codes and the guard, an 80-minute
+# run at Adam 1e-3 diverged after epoch 86 (benchmarks/results/pretrained_lr1e-3_80min.json).
 PRETRAINED_MINUTES ?= 55
-PRETRAINED_SETTINGS ?= --set disc_filters=[64,128] --set g_lr=5e-4 --set d_lr=5e-4
+PRETRAINED_SETTINGS ?= --set latent_codes=10 --set code_weight=0.1
 pretrained: setup data
 	$(call retrain,ganlib/assets/pretrained,--minutes $(PRETRAINED_MINUTES) $(PRETRAINED_SETTINGS))
 
 # The shipped conditional generator was trained before the recipe gained hidden dense layers and Adam 1e-3: these settings
-# repeat its run.
+# repeat its run (which shipped its last epoch; retrain now keeps the best-scored one).
 CONDITIONAL_MINUTES ?= 45
 CONDITIONAL_SETTINGS ?= --set disc_filters=[64,128] --set gen_dense=[] --set disc_dense=[] --set g_lr=5e-4 --set d_lr=5e-4
 pretrained-conditional: setup data

@@ -27,6 +27,8 @@ FEATURES = 128
 COVERED_SHARE = 0.025
 # Samples closer to a training image than 99 % of real test digits are counted as possible copies.
 COPY_QUANTILE = 0.01
+# The judge is under 90 % sure of about 1 % of real test digits; of a GAN's in-between digits, far more.
+UNSURE_BELOW = 0.9
 
 
 def build_judge() -> keras.Model:
@@ -134,6 +136,12 @@ def confusion_matrix(probs, labels, classes: int = 10) -> np.ndarray:
     return matrix
 
 
+def unsure_fraction(probs, below: float = UNSURE_BELOW) -> float:
+    """Share of samples whose most likely class has judge probability under ``below`` (probs (N, 10)): the
+    in-between digits, neither quite a 4 nor quite a 9, that pull the classifier score down."""
+    return float((np.asarray(probs).max(1) < below).mean())
+
+
 def class_histogram(probs) -> np.ndarray:
     """Share of samples the judge assigns to each digit: float (10,), sums to 1."""
     return np.bincount(np.asarray(probs).argmax(1), minlength=10) / len(probs)
@@ -214,6 +222,7 @@ def _figures(feats, probs, test_out, nn=None, threshold=None, labels=None) -> di
     row = {
         "fid": frechet_distance(feats, test_out[0]),
         "classifier_score": classifier_score(probs),
+        "unsure_fraction": unsure_fraction(probs),
         "max_class_deviation": float(np.abs(hist - 0.1).max()),
         "classes_covered": int((hist >= COVERED_SHARE).sum()),
         "precision": precision,
@@ -236,7 +245,7 @@ def evaluate(images, n_reference: int = 10000, seed: int = 0, labels=None) -> di
 
     Returns ``{"n": N, "generated": {...}, "real_baseline": {...}, "collapsed": bool, "memorised": bool}``.
     ``generated`` and ``real_baseline`` hold fid, classifier_score, max_class_deviation, classes_covered,
-    precision, recall, class_histogram, median_nn_distance and copy_fraction. The baseline scores ``N`` real
+    unsure_fraction, precision, recall, class_histogram, median_nn_distance and copy_fraction. The baseline scores ``N`` real
     training digits (test digits for the nearest-neighbour figures, since training digits are their own
     nearest neighbours) against ``n_reference`` test digits.
     """
@@ -270,6 +279,7 @@ def format_table(report: dict) -> str:
     """The ``evaluate`` report as a plain-text table, generated beside real-vs-real."""
     rows = [("FID (judge features)", "fid", "{:.2f}", "lower is better"),
             ("classifier score", "classifier_score", "{:.3f}", "10 is perfect"),
+            ("judge unsure (< 90 %)", "unsure_fraction", "{:.2%}", "in-between digits"),
             ("max class deviation", "max_class_deviation", "{:.2%}", "0 % is uniform"),
             ("classes covered", "classes_covered", "{}", "of 10"),
             ("precision", "precision", "{:.3f}", "quality"),

@@ -114,10 +114,11 @@ def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
     return fig
 
 
-def plot_confusion(matrix, path=None, title: str = "Asked for vs judged"):
+def plot_confusion(matrix, path=None, title: str = "Asked for vs judged", ylabel: str = "asked for"):
     """Show a confusion matrix (classes, classes) of counts, rows normalised to shares; save to ``path``.
 
-    Rows are what was asked for, columns what the judge saw. Returns the figure.
+    Rows are what was asked for (a digit, or an InfoGAN code: say which with ``ylabel``), columns what the
+    judge saw. Returns the figure.
     """
     import matplotlib.pyplot as plt
 
@@ -129,7 +130,7 @@ def plot_confusion(matrix, path=None, title: str = "Asked for vs judged"):
         if v >= 0.005:  # percent of the row, at least 1 so that rare mistakes stay visible
             ax.text(j, i, str(max(1, int(100 * v + 0.5))), ha="center", va="center", fontsize=7,
                     color="black" if v > 0.5 else "white")
-    ax.set(xlabel="judged as", ylabel="asked for", xticks=range(len(m)), yticks=range(len(m)),
+    ax.set(xlabel="judged as", ylabel=ylabel, xticks=range(len(m)), yticks=range(len(m)),
            title=f"{title} (% of each row)")
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from ganlib.cli import main
 
@@ -21,6 +22,8 @@ def test_train_generate_evaluate_round_trip(tmp_path, capsys, mnist):
     images = np.load(out)["images"]
     assert images.shape == (12, 28, 28) and images.dtype == np.uint8
     assert out.with_suffix(".png").exists()
+    with pytest.raises(SystemExit, match="unconditional generator"):
+        main(["generate", "--checkpoint", str(run), "--digit", "3", "--out", str(out)])
 
     assert main(["evaluate", str(out), "--json", str(tmp_path / "r.json")]) == 0
     report = json.loads((tmp_path / "r.json").read_text())
@@ -79,7 +82,7 @@ def test_pretrained_conditional_draws_the_asked_digit(tmp_path, capsys):
 def test_digit_is_refused_where_it_cannot_be_honoured(tmp_path):
     import pytest
 
-    with pytest.raises(SystemExit, match="unconditional generator"):
+    with pytest.raises(SystemExit, match="code k is not digit k"):  # its codes were learnt without labels
         main(["generate", "--checkpoint", "pretrained", "--digit", "3", "--out", str(tmp_path / "x.npz")])
     with pytest.raises(SystemExit, match="from 0 to 9"):
         main(["generate", "--checkpoint", "pretrained-conditional", "--digit", "12", "--out", str(tmp_path / "x.npz")])

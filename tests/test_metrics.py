@@ -81,3 +81,12 @@ def test_confusion_matrix_rows_are_asked_columns_are_judged():
     probs = np.eye(10)[[1, 1, 7, 3]]
     m = metrics.confusion_matrix(probs, [1, 7, 7, 3])
     assert m.sum() == 4 and m[1, 1] == 1 and m[7, 1] == 1 and m[7, 7] == 1 and m[3, 3] == 1
+
+
+def test_blends_of_two_digits_are_counted_as_unsure(test_digits):
+    xt, yt = test_digits
+    real = metrics.judge_outputs(xt[:1000])[1]
+    fours, nines = xt[yt == 4][:300].astype("float32"), xt[yt == 9][:300].astype("float32")
+    blends = ((fours + nines) / 2).astype("uint8")  # half a 4, half a 9: an in-between digit
+    assert metrics.unsure_fraction(real) < 0.03
+    assert metrics.unsure_fraction(metrics.judge_outputs(blends)[1]) > 0.3
