@@ -35,9 +35,11 @@ class GANConfig:
     num_classes: int = 10
     # A categorical latent code (InfoGAN, Chen et al. 2016), learnt without labels: the generator also gets a
     # one-hot code of this many values, and the discriminator learns to tell from a fake which code drew it
-    # (weight code_weight in both losses), which pushes each code towards one kind of digit. 0: off.
-    latent_codes: int = 0
-    code_weight: float = 1.0
+    # (weight code_weight in both losses), which pushes each code towards one kind of digit. 0: off. A
+    # conditional GAN is told the digit instead, so conditional=True turns the code off.
+    # At 5 minutes, 10 codes at weight 0.05: FID 16.0, score 9.42, against 22.6, 8.88 without (recipe_search.md).
+    latent_codes: int = 10
+    code_weight: float = 0.05
     # optimisation
     batch_size: int = 32
     g_lr: float = 1e-3  # beat 5e-4 at a 5-minute budget: benchmarks/results/recipe_search.md
@@ -61,6 +63,8 @@ class GANConfig:
         self.disc_filters = tuple(int(f) for f in self.disc_filters)
         self.gen_dense = tuple(int(f) for f in self.gen_dense)
         self.disc_dense = tuple(int(f) for f in self.disc_dense)
+        if self.conditional:
+            self.latent_codes = 0  # the label takes the code's place
         self.validate()
 
     def validate(self) -> None:
@@ -79,8 +83,6 @@ class GANConfig:
             ("num_classes", 2 <= self.num_classes <= 1000, "an integer from 2 to 1000 (MNIST has 10)"),
             ("latent_codes", self.latent_codes == 0 or 2 <= self.latent_codes <= 1000,
              "0 (off) or an integer from 2 to 1000, e.g. 10"),
-            ("latent_codes", not (self.latent_codes and self.conditional),
-             "0 with conditional=True: a conditional GAN is already told the digit"),
             ("code_weight", self.code_weight >= 0, "a weight of at least 0, e.g. 1.0"),
             ("epochs", self.epochs >= 1, "at least 1"),
             ("minutes", self.minutes is None or self.minutes > 0, "None or a positive number"),
@@ -98,7 +100,7 @@ class GANConfig:
     def tutorial(cls, **changes) -> "GANConfig":
         """The TensorFlow DCGAN tutorial's settings: wide layers, Adam 1e-4, batch 256, no tricks."""
         base = dict(gen_filters=(256, 128, 64), gen_dense=(), disc_filters=(64, 128), disc_dense=(), kernel_size=5,
-                    batch_size=256, g_lr=1e-4, d_lr=1e-4, beta_1=0.9, label_smoothing=0.0, ema=0.0)
+                    batch_size=256, g_lr=1e-4, d_lr=1e-4, beta_1=0.9, label_smoothing=0.0, ema=0.0, latent_codes=0)
         base.update(changes)
         return cls(**base)
 
@@ -121,4 +123,5 @@ class GANConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise ValueError(f"Unknown GANConfig fields {unknown}; known fields are {sorted(names)}.")
-        return cls(**d)
+        # A config.json written before latent codes existed describes a run without them.
+        return cls(**{"latent_codes": 0, **d})

@@ -26,8 +26,10 @@ def test_discriminator_shapes_and_range():
 
 
 def test_models_follow_the_config():
+    from ganlib.models import latent_size
+
     g, d = build_models(GANConfig(latent_dim=32, gen_filters=(64, 32, 16), disc_filters=(16, 32), kernel_size=3))
-    assert g.input_shape == (None, 32)
+    assert latent_size(g) == 32
     assert g.get_layer("image").kernel.shape[:2] == (3, 3)
     assert d.count_params() < g.count_params()
 
@@ -63,7 +65,7 @@ def test_projection_discriminator_scores_depend_on_the_label():
 def test_unconditional_models_stay_single_input():
     from ganlib.models import is_conditional
 
-    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,)))
+    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_codes=0))
     assert not is_conditional(g) and not is_conditional(d)
     g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), conditional=True))
     assert is_conditional(g) and is_conditional(d)
@@ -80,7 +82,8 @@ def test_latent_code_models_take_a_code_and_guess_it_back():
     assert not is_conditional(d)  # but the discriminator is not told it: it must read it off the image
     real, code_logits = d(np.zeros((3, 28, 28, 1), "float32"))
     assert real.shape == (3, 1) and code_logits.shape == (3, 10)
-    with pytest.raises(ValueError, match="latent_codes"):
-        GANConfig(latent_codes=10, conditional=True)
+    assert GANConfig(latent_codes=10, conditional=True).latent_codes == 0  # the label takes the code's place
+    assert GANConfig().latent_codes == 10 and GANConfig.tutorial().latent_codes == 0
+    assert GANConfig.from_dict({"seed": 1}).latent_codes == 0  # a config.json from before the codes: none
     with pytest.raises(ValueError, match="latent_codes"):
         GANConfig(latent_codes=1)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ganlib import widgets
-from ganlib.models import build_generator
+from ganlib.models import build_generator, latent_size
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_training_panel_trains_previews_and_exports(small_x, tiny_config, tmp_pa
     panel.train_button.click()
     panel.join(120)
     assert panel.result is not None and len(panel.result.history) == 2, panel.status.value
-    assert panel.result.gan.generator.input_shape == (None, tiny_config.latent_dim)
+    assert latent_size(panel.result.gan.generator) == tiny_config.latent_dim
     assert "b128" in panel.run_dir.name and decode(panel.preview.value).ndim == 2
     assert panel.stop_button.disabled and not panel.train_button.disabled
     panel.export_button.click()
