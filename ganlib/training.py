@@ -307,11 +307,11 @@ class RunCheckpoint(keras.callbacks.Callback):
         gan = self.model
         name = f"ckpt-{epoch:04d}.weights.h5"
         gan.save_weights(self.out_dir / name)
-        self._save_sampler("generator.weights.h5")
+        _save_sampler(gan, self.out_dir, "generator.weights.h5")
         fid = self.state["history"][-1].get("fid") if self.state["history"] else None
         best = self.state.get("best")
         if fid is not None and math.isfinite(fid) and (best is None or fid < best["fid"]):
-            self._save_sampler(BEST_GENERATOR)
+            _save_sampler(gan, self.out_dir, BEST_GENERATOR)
             self.state["best"] = {"epoch": epoch, "fid": fid}
         previous = self.state.get("checkpoint")
         self.state.update(epoch=epoch, checkpoint=name, seconds=round(self.elapsed(), 3))
@@ -319,10 +319,12 @@ class RunCheckpoint(keras.callbacks.Callback):
         if previous and previous != name:
             (self.out_dir / previous).unlink(missing_ok=True)
 
-    def _save_sampler(self, filename: str) -> None:
-        # Written beside and then renamed, so a reader never sees half a file.
-        self.model.sampler.save_weights(self.out_dir / f".{filename}")
-        os.replace(self.out_dir / f".{filename}", self.out_dir / filename)
+
+
+def _save_sampler(gan: GAN, out_dir: Path, filename: str) -> None:
+    # Written beside and then renamed, so a reader never sees half a file.
+    gan.sampler.save_weights(out_dir / f".{filename}")
+    os.replace(out_dir / f".{filename}", out_dir / filename)
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -550,8 +552,6 @@ def _use_best_generator(gan: GAN, out_dir: Path, state: dict) -> None:
         raise ValueError(f"keep_best: no epoch of {out_dir} was scored, so there is no best generator. Train with a "
                          "per-epoch FID (`train --fid`, or callbacks=[ganlib.metrics.FIDCallback()]).")
     gan.sampler.load_weights(out_dir / BEST_GENERATOR)
-    tmp = out_dir / ".generator.weights.h5"
-    tmp.write_bytes((out_dir / BEST_GENERATOR).read_bytes())
-    os.replace(tmp, out_dir / "generator.weights.h5")
+    _save_sampler(gan, out_dir, "generator.weights.h5")
     state["generator_epoch"] = best["epoch"]
     atomic_write(out_dir / "state.json", json.dumps(state, indent=1).encode())
