@@ -54,6 +54,7 @@ def test_one_class_set_is_flagged_as_collapsed(test_digits):
     assert report["collapsed"] and report["generated"]["classes_covered"] == 1
     assert report["generated"]["classifier_score"] < 1.5 < 9 < report["real_baseline"]["classifier_score"]
     assert report["generated"]["recall"] < 0.5 * report["real_baseline"]["recall"]
+    assert report["generated"]["max_class_deviation_from_real"] > 0.85  # all fours, where 10 % are fours
     assert not report["memorised"]  # unseen test digits are not copies
     table = metrics.format_table(report)
     assert "FID" in table and "collapsed: True" in table
@@ -90,3 +91,15 @@ def test_blends_of_two_digits_are_counted_as_unsure(test_digits):
     blends = ((fours + nines) / 2).astype("uint8")  # half a 4, half a 9: an in-between digit
     assert metrics.unsure_fraction(real) < 0.03
     assert metrics.unsure_fraction(metrics.judge_outputs(blends)[1]) > 0.3
+
+
+def test_class_gap_against_uniform_and_against_real_shares(test_digits):
+    xt, yt = test_digits
+    probs = metrics.judge_outputs(xt)[1]
+    balanced = np.concatenate([np.flatnonzero(yt == k)[:800] for k in range(10)])
+    # 800 of each digit: uniform, up to the judge's few mistakes, and 1.35 % short of MNIST's 11.35 % ones.
+    assert metrics.class_gap(probs[balanced]) < 0.005
+    assert metrics.class_gap(probs[balanced], probs) > 0.01
+    # Half the test digits share out like all of them (within 1 %), while MNIST's own shares are over 1 % from
+    # uniform: the "within 1 % of uniform" is a bar that real digits miss.
+    assert metrics.class_gap(probs[:5000], probs) < 0.01 < metrics.class_gap(probs)
