@@ -83,7 +83,7 @@ class GANConfig:
             ("num_classes", 2 <= self.num_classes <= 1000, "an integer from 2 to 1000 (MNIST has 10)"),
             ("latent_codes", self.latent_codes == 0 or 2 <= self.latent_codes <= 1000,
              "0 (off) or an integer from 2 to 1000, e.g. 10"),
-            ("code_weight", self.code_weight >= 0, "a weight of at least 0, e.g. 1.0"),
+            ("code_weight", self.code_weight >= 0, "a weight of at least 0, e.g. 0.05"),
             ("epochs", self.epochs >= 1, "at least 1"),
             ("minutes", self.minutes is None or self.minutes > 0, "None or a positive number"),
             ("n_train", self.n_train is None or self.n_train >= 1, "None (all) or at least 1"),

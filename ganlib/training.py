@@ -54,7 +54,7 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0, codes: int = 0,
-                 code_weight: float = 1.0, **kwargs):
+                 code_weight: float = GANConfig.code_weight, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
