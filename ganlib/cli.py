@@ -22,7 +22,7 @@ def checkpoint_path(name: str) -> Path:
 def _cmd_train(args) -> int:
     from .config import GANConfig
     from .training import make_strategy, train
-    from .viz import load_frames, run_captions, save_gif
+    from .viz import save_run_gif
 
     changes = {k: v for k, v in (("epochs", args.epochs), ("minutes", args.minutes), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("n_train", args.n_train)) if v is not None}
@@ -58,7 +58,7 @@ def _cmd_train(args) -> int:
     started = time.time()
     result = train(config, args.out, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
                    strategy=make_strategy(args.strategy), keep_best=args.keep_best)
-    save_gif(load_frames(args.out), Path(args.out) / "training.gif", captions=run_captions(args.out))
+    save_run_gif(args.out, Path(args.out) / "training.gif")
     summary = {"command": "python -m ganlib " + " ".join(shlex.quote(a) for a in args.argv),
                "seed": config.seed, "strategy": args.strategy, "precision": args.precision, "epochs_done": len(result.history), "stopped": result.stopped,
                "train_seconds": round(result.seconds, 1), "wall_seconds": round(time.time() - started, 1)}
@@ -153,10 +153,9 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_gif(args) -> int:
-    from .viz import load_frames, run_captions, save_gif
+    from .viz import save_run_gif
 
-    captions = None if args.no_captions else run_captions(args.run)
-    print(f"wrote {save_gif(load_frames(args.run), args.out, fps=args.fps, size=args.size, captions=captions)}")
+    print(f"wrote {save_run_gif(args.run, args.out, captions=not args.no_captions, fps=args.fps, size=args.size)}")
     return 0
 
 

@@ -50,7 +50,8 @@ class GAN(keras.Model):
 
     With ``codes`` > 0 (InfoGAN) each fake is also drawn from a uniformly random code, and both networks add
     ``code_weight`` × the cross-entropy of the discriminator's code head on the fakes: the generator learns to
-    make the code visible in the image, the discriminator to read it.
+    make the code visible in the image, the discriminator to read it. The logged ``d_loss`` and ``g_loss`` are
+    the adversarial losses alone; ``code_loss`` is logged beside them.
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0, codes: int = 0,
@@ -99,61 +100,92 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         """One update of both networks from a batch of real images (batch, 28, 28, 1) in [-1, 1]
-        (and, for a conditional GAN, their int labels (batch,))."""
+        (and, for a conditional GAN, their int labels (batch,)). Returns the running means of the losses and
+        of the discriminator's scores."""
         real, labels = data if isinstance(data, (tuple, list)) else (data, None)
-        if self.num_classes and labels is None:
-            raise ValueError("a conditional GAN trains on (images, labels) batches; give train() the labels y.")
-        batch = tf.shape(real)[0]
-        noise = tf.random.stateless_normal((batch, self.latent_dim),
-                                           seed=tf.stack([tf.constant(self.noise_seed, tf.int64), self.step.value]))
-        g_in, d_real_in, cond = noise, real, []
-        if self.num_classes:
-            cond = [tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), self.num_classes)]
-            g_in, d_real_in = [noise, *cond], [real, *cond]
-        elif self.codes:
-            code = tf.random.stateless_uniform((batch,), minval=0, maxval=self.codes, dtype=tf.int32,
-                                               seed=tf.stack([tf.constant(self.noise_seed + 1, tf.int64), self.step.value]))
-            g_in = [noise, tf.one_hot(code, self.codes)]
+        g_inputs, condition, code = self.sample_inputs(tf.shape(real)[0], labels)
+        bce = keras.losses.binary_crossentropy
         # Why one tape per network: each loss must only move its own network's weights.
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(g_in, training=True)
-            p_real = self.discriminator(d_real_in, training=True)
-            p_fake = self.discriminator([fake, *cond] if cond else fake, training=True)
-            if self.codes:
-                (p_real, _), (p_fake, code_logits) = p_real, p_fake
+            fake = self.generator(g_inputs, training=True)
+            p_real, _ = self.discriminate(real, condition)
+            p_fake, code_logits = self.discriminate(fake, condition)
             # One-sided label smoothing (real = 0.9): keeps the discriminator from growing over-confident.
-            d_loss = (keras.losses.binary_crossentropy(tf.fill(tf.shape(p_real), 1.0 - self.label_smoothing),
-                                                       p_real) +
-                      keras.losses.binary_crossentropy(tf.zeros_like(p_fake), p_fake))
+            d_loss = tf.reduce_mean(bce(tf.fill(tf.shape(p_real), 1.0 - self.label_smoothing), p_real) +
+                                    bce(tf.zeros_like(p_fake), p_fake))
             # Non-saturating generator loss: maximise log D(G(z)) rather than minimise log(1 - D(G(z))).
-            g_loss = keras.losses.binary_crossentropy(tf.ones_like(p_fake), p_fake)
-            d_loss, g_loss = tf.reduce_mean(d_loss), tf.reduce_mean(g_loss)
-            if self.codes:
-                code_loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(code, code_logits,
-                                                                                        from_logits=True))
-                d_loss += self.code_weight * code_loss
-                g_loss += self.code_weight * code_loss
-            # Under tf.distribute each replica sees batch / replicas images and the optimiser *sums* the
-            # replicas' gradients, so each replica's mean loss is divided by the replica count: the update is
-            # then the same as one device's on the whole global batch.
-            replicas = tf.distribute.get_strategy().num_replicas_in_sync
-            d_scaled, g_scaled = d_loss / replicas, g_loss / replicas
-        d_grads = d_tape.gradient(d_scaled, self.discriminator.trainable_variables)
-        g_grads = g_tape.gradient(g_scaled, self.generator.trainable_variables)
-        self.d_optimizer.apply(d_grads, self.discriminator.trainable_variables)
-        self.g_optimizer.apply(g_grads, self.generator.trainable_variables)
+            g_loss = tf.reduce_mean(bce(tf.ones_like(p_fake), p_fake))
+            code_loss = self._code_loss(code, code_logits)
+            d_total = d_loss + self.code_weight * code_loss
+            g_total = g_loss + self.code_weight * code_loss
+        self._apply(self.d_optimizer, d_tape, d_total, self.discriminator)
+        self._apply(self.g_optimizer, g_tape, g_total, self.generator)
         self.step.assign_add(1)
-        if self.ema_generator is not None:
-            # Warm-up: a short average early on, so the EMA generator is useful within the first epoch.
-            t = tf.cast(self.step.value, tf.float32)
-            decay = tf.minimum(self.ema, (1.0 + t) / (10.0 + t))
-            for avg, w in zip(self.ema_generator.weights, self.generator.weights):
-                avg.assign(decay * avg + (1.0 - decay) * w)
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("real_score", tf.reduce_mean(p_real)),
-                            ("fake_score", tf.reduce_mean(p_fake))):
-            self.trackers[name].update_state(value)
+        self._update_ema()
+        return self._log(d_loss=d_loss, g_loss=g_loss, real_score=tf.reduce_mean(p_real),
+                         fake_score=tf.reduce_mean(p_fake), code_loss=code_loss)
+
+    # ---- what is not the algorithm: inputs per kind of conditioning, the EMA, replicas, logging
+
+    def sample_noise(self, batch):
+        """The noise float32 (batch, latent_dim) of the current step: seeded by (seed, step), so a resumed run
+        draws exactly the noise an uninterrupted one would."""
+        return tf.random.stateless_normal((batch, self.latent_dim), seed=self._step_seed(0))
+
+    def _step_seed(self, offset: int):
+        return tf.stack([tf.constant(self.noise_seed + offset, tf.int64), self.step.value])
+
+    def sample_inputs(self, batch, labels=None):
+        """What one step feeds the networks: ``(generator inputs, discriminator condition, code)``.
+
+        Unconditional: the noise, None, None. Conditional: ``[noise, one-hot labels]``, the same one-hot
+        labels, None. With a latent code: ``[noise, one-hot code]``, None, the int codes (batch,).
+        """
+        noise = self.sample_noise(batch)
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("a conditional GAN trains on (images, labels) batches; give train() the labels y.")
+            one_hot = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), self.num_classes)
+            return [noise, one_hot], one_hot, None
         if self.codes:
-            self.trackers["code_loss"].update_state(code_loss)
+            code = tf.random.stateless_uniform((batch,), minval=0, maxval=self.codes, dtype=tf.int32,
+                                               seed=self._step_seed(1))
+            return [noise, tf.one_hot(code, self.codes)], None, code
+        return noise, None, None
+
+    def discriminate(self, images, condition=None):
+        """The discriminator in training mode: ``(probability real (batch, 1), code logits (batch, codes) or
+        None)``; ``condition`` is a conditional GAN's one-hot labels."""
+        out = self.discriminator(images if condition is None else [images, condition], training=True)
+        return tuple(out) if self.codes else (out, None)
+
+    def _code_loss(self, code, code_logits):
+        if code is None:
+            return tf.constant(0.0)
+        return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(code, code_logits, from_logits=True))
+
+    def _apply(self, optimizer, tape, loss, network):
+        # Under tf.distribute each replica sees batch / replicas images and the optimiser *sums* the replicas'
+        # gradients, so each replica's gradient of its mean loss is divided by the replica count: the update is
+        # then the same as one device's on the whole global batch.
+        grads = tape.gradient(loss, network.trainable_variables)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas > 1:
+            grads = [g / replicas for g in grads]
+        optimizer.apply(grads, network.trainable_variables)
+
+    def _update_ema(self):
+        if self.ema_generator is None:
+            return
+        # Warm-up: a short average early on, so the EMA generator is useful within the first epoch.
+        t = tf.cast(self.step.value, tf.float32)
+        decay = tf.minimum(self.ema, (1.0 + t) / (10.0 + t))
+        for avg, w in zip(self.ema_generator.weights, self.generator.weights):
+            avg.assign(decay * avg + (1.0 - decay) * w)
+
+    def _log(self, **values):
+        for name, tracker in self.trackers.items():
+            tracker.update_state(values[name])
         results = {name: t.result() for name, t in self.trackers.items()}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # Keras averages step outputs across workers along axis 0, which scalars lack (Keras 3.15).
@@ -397,23 +429,33 @@ class StopOnNaN(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """After each epoch, draws the fixed noise through the sampler and saves the grid as a GIF frame.
+    """Draws the fixed noise through the sampler and saves the grid as a GIF frame: ``epoch-0000.png`` before
+    the first epoch (the untrained generator's noise), then one after each epoch.
 
-    A conditional GAN's grid has one column per digit: column k always asks for digit k.
+    A conditional GAN's grid has one column per digit: column k always asks for digit k (and with a latent
+    code, column k always uses code k).
     """
 
-    def __init__(self, out_dir: Path, noise: np.ndarray):
+    def __init__(self, out_dir: Path, noise: np.ndarray, first_epoch: int = 0):
         super().__init__()
         self.frames_dir = Path(out_dir) / "frames"
         self.noise = noise
+        self.first_epoch = first_epoch
+
+    def on_train_begin(self, logs=None):
+        if self.first_epoch == 0:
+            self._save(0)
 
     def on_epoch_end(self, epoch, logs=None):
+        self._save(epoch + 1)
+
+    def _save(self, epoch: int) -> None:
         from .viz import image_grid, save_png
 
         sampler = self.model.sampler
         images = to_uint8(sampler(generator_inputs(sampler, self.noise), training=False))
         self.frames_dir.mkdir(parents=True, exist_ok=True)
-        save_png(image_grid(images, ncols=num_classes(sampler) or None), self.frames_dir / f"epoch-{epoch + 1:04d}.png")
+        save_png(image_grid(images, ncols=num_classes(sampler) or None), self.frames_dir / f"epoch-{epoch:04d}.png")
 
 
 @dataclass
@@ -537,8 +579,8 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
         dataset = dataset.with_options(options)
     gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps, verbose=verbose, shuffle=False,
-            callbacks=[StopOnNaN(out_dir), *budget, *decay, SampleGrid(out_dir, fixed_noise(config.latent_dim, grid)), *callbacks,
-                       clock])
+            callbacks=[StopOnNaN(out_dir), *budget, *decay,
+                       SampleGrid(out_dir, fixed_noise(config.latent_dim, grid), state["epoch"]), *callbacks, clock])
     result.stopped = "time budget" if budget and budget[0].hit else "epochs"
     result.seconds, result.best = clock.elapsed(), state.get("best")
     if keep_best:

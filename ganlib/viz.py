@@ -89,7 +89,10 @@ def plot_samples(images, title: str = "", ncols: int | None = None, labels=None,
 def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
     """Plot per-epoch curves from a training history (list of dicts with ``epoch`` and the ``keys``).
 
-    Scores ``real_score`` / ``fake_score`` go on a second panel when present. Returns the figure.
+    Dashed lines mark the losses of a discriminator that cannot tell real from fake (D = 0.5 everywhere):
+    2·ln 2 for ``d_loss`` (a cross-entropy on the real half plus one on the fake half) and ln 2 for
+    ``g_loss``. Scores ``real_score`` / ``fake_score`` and an InfoGAN ``code_loss`` get panels of their own
+    when present. Returns the figure.
     """
     import matplotlib.pyplot as plt
 
@@ -97,17 +100,30 @@ def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
         raise ValueError("the history is empty: train at least one epoch first.")
     epochs = [row["epoch"] for row in history]
     scores = [k for k in ("real_score", "fake_score") if k in history[0]]
-    fig, axes = plt.subplots(1, 1 + bool(scores), figsize=(5 + 4 * bool(scores), 3.2), squeeze=False)
+    code = "code_loss" in history[0]
+    panels = 1 + bool(scores) + code
+    fig, axes = plt.subplots(1, panels, figsize=(4.5 * panels + 0.5, 3.2), squeeze=False)
+    axes = list(axes[0])
+    reference = {"d_loss": (2 * math.log(2), "D cannot tell: 2 ln 2"), "g_loss": (math.log(2), "ln 2")}
     for k in keys:
-        axes[0, 0].plot(epochs, [row[k] for row in history], marker="o", ms=3, label=k)
-    axes[0, 0].set(xlabel="epoch", ylabel="loss", title="Losses")
-    axes[0, 0].legend()
+        line, = axes[0].plot(epochs, [row[k] for row in history], marker="o", ms=3, label=k)
+        if k in reference:
+            value, text = reference[k]
+            axes[0].axhline(value, color=line.get_color(), lw=0.9, ls="--", alpha=0.7, label=text)
+    axes[0].set(xlabel="epoch", ylabel="loss", title="Adversarial losses")
+    axes[0].legend(fontsize=8)
     if scores:
+        ax = axes[1]
         for k in scores:
-            axes[0, 1].plot(epochs, [row[k] for row in history], marker="o", ms=3, label=k)
-        axes[0, 1].axhline(0.5, color="gray", lw=0.8, ls="--")
-        axes[0, 1].set(xlabel="epoch", ylabel="mean D(x)", ylim=(0, 1), title="Discriminator's scores")
-        axes[0, 1].legend()
+            ax.plot(epochs, [row[k] for row in history], marker="o", ms=3, label=k)
+        ax.axhline(0.5, color="gray", lw=0.8, ls="--")
+        ax.set(xlabel="epoch", ylabel="mean D(x)", ylim=(0, 1), title="Discriminator's scores")
+        ax.legend(fontsize=8)
+    if code:
+        ax = axes[-1]
+        ax.plot(epochs, [row["code_loss"] for row in history], marker="o", ms=3, color="tab:green")
+        ax.axhline(0, color="gray", lw=0.8, ls="--")
+        ax.set(xlabel="epoch", ylabel="cross-entropy", title="Code loss (0: every code read back)")
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
@@ -121,15 +137,17 @@ def plot_confusion(matrix, path=None, title: str = "Asked for vs judged", ylabel
     judge saw. Returns the figure.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
 
     m = np.asarray(matrix, dtype="float64")
     shares = m / np.maximum(m.sum(1, keepdims=True), 1)
     fig, ax = plt.subplots(figsize=(4.6, 4))
-    im = ax.imshow(shares, cmap="viridis", vmin=0, vmax=1)
+    # A log colour scale: on a linear one a 2 % miss is as dark as 0 % and only the diagonal shows.
+    im = ax.imshow(np.clip(shares, 1e-3, 1), cmap="viridis", norm=LogNorm(1e-3, 1))
     for (i, j), v in np.ndenumerate(shares):
         if v >= 0.005:  # percent of the row, at least 1 so that rare mistakes stay visible
             ax.text(j, i, str(max(1, int(100 * v + 0.5))), ha="center", va="center", fontsize=7,
-                    color="black" if v > 0.5 else "white")
+                    color="black" if v > 0.1 else "white")
     ax.set(xlabel="judged as", ylabel=ylabel, xticks=range(len(m)), yticks=range(len(m)),
            title=f"{title} (% of each row)")
     fig.colorbar(im, ax=ax, fraction=0.046)
@@ -149,33 +167,80 @@ def load_frames(run_dir) -> list[np.ndarray]:
     return [iio.imread(f) for f in files]
 
 
+def _frame_epochs(run_dir) -> list[int]:
+    return [int(f.stem.split("-")[1]) for f in sorted(Path(run_dir, "frames").glob("epoch-*.png"))]
+
+
 def run_captions(run_dir) -> list[str]:
-    """One caption per epoch of a run folder, for ``save_gif``: ``"epoch 3  D 1.21  G 0.93"``."""
+    """One caption per frame of a run folder (one per epoch when it has no frames yet), for ``save_gif``:
+    ``"epoch 3  D 1.21  G 0.93"``, and ``"epoch 0  untrained"`` for the frame drawn before training."""
     from .training import read_state
 
-    state = read_state(run_dir) or {"history": []}
-    return [f"epoch {row['epoch']}  D {row['d_loss']:.2f}  G {row['g_loss']:.2f}" for row in state["history"]]
+    rows = {row["epoch"]: row for row in (read_state(run_dir) or {"history": []})["history"]}
+    epochs = _frame_epochs(run_dir) or sorted(rows)
+    return [f"epoch {e}  D {rows[e]['d_loss']:.2f}  G {rows[e]['g_loss']:.2f}" if e in rows else
+            f"epoch {e}  untrained" if e == 0 else f"epoch {e}" for e in epochs]
+
+
+def run_column_labels(run_dir) -> list[str] | None:
+    """What each column of a run's frames stands for: the digit asked for (conditional GAN), the latent code
+    (InfoGAN), or None when the columns mean nothing."""
+    from .training import load_config
+
+    config = load_config(run_dir)
+    if config.conditional:
+        return [str(k) for k in range(config.num_classes)]
+    if config.latent_codes:
+        return [f"c{k}" for k in range(config.latent_codes)]
+    return None
+
+
+def save_run_gif(run_dir, path, captions: bool = True, **options) -> Path:
+    """The training animation of a run folder: its frames (from the untrained generator to the last epoch),
+    each captioned with the epoch and losses, the columns labelled with their digit or code. ``options`` go
+    to ``save_gif`` (``fps``, ``size``, ...)."""
+    return save_gif(load_frames(run_dir), path, captions=run_captions(run_dir) if captions else None,
+                    column_labels=run_column_labels(run_dir), **options)
+
+
+def _strip(width: int, height: int, texts) -> np.ndarray:
+    """A black strip (height, width) with white ``texts``: (x, text) pairs, x the left edge or, for a
+    negative x, the centre at -x."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    strip = Image.new("L", (width, height), 0)
+    font = ImageFont.load_default(size=max(8, height - 8))
+    draw = ImageDraw.Draw(strip)
+    for x, text in texts:
+        anchor = "mm" if x < 0 else "lm"
+        draw.text((abs(x), height / 2), text, fill=255, font=font, anchor=anchor)
+    return np.asarray(strip)
 
 
 def _caption(frame: np.ndarray, text: str) -> np.ndarray:
-    """The frame (H, W) with a black strip above it holding ``text`` in white."""
-    from PIL import Image, ImageDraw, ImageFont
+    """The frame (H, W) with a black strip above it holding ``text`` in white, a margin all round."""
+    height = max(18, frame.shape[1] // 14)
+    return np.concatenate([_strip(frame.shape[1], height, [(max(6, frame.shape[1] // 60), text)]), frame])
 
-    height = max(12, frame.shape[1] // 16)
-    strip = Image.new("L", (frame.shape[1], height), 0)
-    font = ImageFont.load_default(size=max(8, height - 4))
-    ImageDraw.Draw(strip).text((3, 1), text, fill=255, font=font)
-    return np.concatenate([np.asarray(strip), frame])
+
+def _column_header(frame: np.ndarray, labels, scale: int, pad: int = 2) -> np.ndarray:
+    """The frame (H, W), a grid of ``len(labels)`` columns made by ``image_grid`` and enlarged ``scale`` times,
+    with each column's label above it."""
+    cell = (frame.shape[1] - pad * scale) / len(labels)
+    centres = [-(pad * scale + cell * (c + 0.5) - pad * scale / 2) for c in range(len(labels))]
+    height = max(14, min(22, int(cell * 0.45)))
+    return np.concatenate([_strip(frame.shape[1], height, zip(centres, labels)), frame])
 
 
 def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4, captions=None,
-             size: int | None = None) -> Path:
+             size: int | None = None, column_labels=None) -> Path:
     """Write frames (each uint8 (H, W), all alike) as a looping animation; the last frame is shown
     ``1 + hold_last`` times as long.
 
     ``scale`` enlarges each pixel (nearest neighbour, so digits stay sharp); ``size`` instead picks the
     scale that brings the width closest to ``size`` pixels. ``captions``: one text per frame, drawn above it
-    (``run_captions(run_dir)`` gives epoch and losses). A path ending in ``.mp4`` writes an H.264 video
+    (``run_captions(run_dir)`` gives epoch and losses). ``column_labels``: one text per column of a grid
+    made by ``image_grid``, drawn above the columns. A path ending in ``.mp4`` writes an H.264 video
     through imageio-ffmpeg; anything else a GIF.
     """
     import imageio.v3 as iio
@@ -187,6 +252,8 @@ def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4,
     if size is not None:
         scale = max(1, round(size / np.asarray(frames[0]).shape[1]))
     big = [enlarge(f, scale) for f in frames]
+    if column_labels is not None:
+        big = [_column_header(f, column_labels, scale) for f in big]
     if captions is not None:
         big = [_caption(f, text) for f, text in zip(big, captions)]
     path = Path(path)

@@ -162,7 +162,7 @@ def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=N
     import threading
 
     from .training import train
-    from .viz import figures_dir, load_frames, run_captions, save_gif
+    from .viz import figures_dir, load_frames, save_run_gif
 
     config = config or GANConfig().for_mode()
     gif_path = Path(gif_path) if gif_path else figures_dir() / "training_panel.gif"
@@ -246,7 +246,7 @@ def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=N
         status.value += " stopping after this epoch …"
 
     def on_export(_=None):
-        save_gif(load_frames(box.run_dir), gif_path, captions=run_captions(box.run_dir))
+        save_run_gif(box.run_dir, gif_path)
         status.value = f"Saved <code>{gif_path}</code>."
 
     def join(timeout=None):

@@ -31,7 +31,9 @@ def test_run_folder_history_frames_and_generator(tiny_config, small_x, tmp_path)
     result = train(tiny_config, tmp_path, x=small_x, verbose=0)
     assert [row["epoch"] for row in result.history] == [1, 2]
     assert all(np.isfinite(row["d_loss"]) and np.isfinite(row["g_loss"]) for row in result.history)
-    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == ["epoch-0001.png", "epoch-0002.png"]
+    # Frame 0 is the untrained generator's noise: the animation starts before training.
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == ["epoch-0000.png", "epoch-0001.png",
+                                                                        "epoch-0002.png"]
     assert read_state(tmp_path)["checkpoint"] == "ckpt-0002.weights.h5"
     images = generate(load_generator(tmp_path), 7, seed=1)
     assert images.shape == (7, 28, 28) and images.dtype == np.uint8

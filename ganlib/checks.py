@@ -1,0 +1,109 @@
+"""Checks that a chapter's own code does what ganlib's does: same network, same loss, same step, same metric.
+
+Each chapter writes the idea it teaches in its own cells, then calls one of these to prove that ganlib's
+version is the same thing, and uses ganlib's from then on. A check prints one line saying what agreed. When
+something differs it says what, in words: in the course's tests (quick mode, or ``GANLIB_STRICT=1``) that
+is an error, so a chapter and ganlib cannot drift apart; when you run a chapter yourself after editing its
+code, it is a message and the chapter carries on, so you can experiment.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .config import quick_mode
+
+
+class Mismatch(AssertionError):
+    """A chapter's code and ganlib's disagree."""
+
+
+def strict() -> bool:
+    """True when a difference must stop the notebook: in quick mode (the tests) or with ``GANLIB_STRICT=1``."""
+    return quick_mode() or os.environ.get("GANLIB_STRICT", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _verdict(what: str, problems: list[str], agreed: str) -> bool:
+    if not problems:
+        print(f"✓ {what}: {agreed}")
+        return True
+    message = f"{what}: yours and ganlib's differ. " + "; ".join(problems[:5])
+    if strict():
+        raise Mismatch(message)
+    print(f"✗ {message}\n  (Fine if you changed your version on purpose: from here on the chapter uses ganlib's.)")
+    return False
+
+
+def _layers(model):
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def _inputs_for(model, n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    shapes = [tuple(t.shape[1:]) for t in model.inputs]
+    arrays = [rng.standard_normal((n, *shape)).astype("float32") for shape in shapes]
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+def same_network(mine, reference, what: str = "the network", n: int = 8, seed: int = 0, atol: float = 1e-5) -> bool:
+    """Compare two Keras models layer by layer: the same layer types with the same output shapes in order, the
+    same parameter count, and, once ``mine``'s weights are copied into ``reference``, the same outputs
+    (inference mode) for the same ``n`` random inputs. Returns True when they agree.
+
+    ``reference`` gets ``mine``'s weights, so pass a freshly built ganlib model.
+    """
+    problems = []
+    a, b = _layers(mine), _layers(reference)
+    if len(a) != len(b):
+        problems.append(f"yours has {len(a)} layers, ganlib's {len(b)}")
+    for i, (la, lb) in enumerate(zip(a, b), start=1):
+        ta, tb = type(la).__name__, type(lb).__name__
+        sa, sb = tuple(la.output.shape[1:]), tuple(lb.output.shape[1:])
+        if (ta, sa) != (tb, sb):
+            problems.append(f"layer {i} is {ta} with output {sa} in yours, {tb} with output {sb} in ganlib's")
+    pa, pb = mine.count_params(), reference.count_params()
+    if pa != pb:
+        problems.append(f"{pa:,} parameters in yours, {pb:,} in ganlib's")
+    if problems:
+        return _verdict(what, problems, "")
+    reference.set_weights(mine.get_weights())
+    x = _inputs_for(mine, n, seed)
+    out_a = np.asarray(mine(x, training=False))
+    out_b = np.asarray(reference(x, training=False))
+    gap = float(np.abs(out_a - out_b).max())
+    if gap > atol:
+        problems.append(f"with the same weights and inputs the outputs differ by up to {gap:.2e}")
+    return _verdict(what, problems, f"{len(a)} layers of the same types and shapes, {pa:,} parameters, and "
+                                    f"the same outputs for the same weights and inputs (largest gap {gap:.1e})")
+
+
+def same_values(what: str, mine, reference, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
+    """Compare numbers (scalars or arrays) computed two ways; True when they agree within the tolerances."""
+    a, b = np.asarray(mine, dtype="float64"), np.asarray(reference, dtype="float64")
+    if a.shape != b.shape:
+        return _verdict(what, [f"yours has shape {a.shape}, ganlib's {b.shape}"], "")
+    gap = float(np.abs(a - b).max()) if a.size else 0.0
+    ok = np.allclose(a, b, rtol=rtol, atol=atol)
+    shown = f"{a.item():.6g} and {b.item():.6g}" if a.size == 1 else f"{a.size} values"
+    return _verdict(what, [] if ok else [f"{shown}: largest gap {gap:.2e}"], f"{shown} agree (largest gap {gap:.1e})")
+
+
+def same_weights(what: str, mine, reference, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
+    """Compare two models' weights, array by array (e.g. after one training step each); True when they agree."""
+    wa, wb = mine.get_weights(), reference.get_weights()
+    if len(wa) != len(wb):
+        return _verdict(what, [f"{len(wa)} weight arrays in yours, {len(wb)} in ganlib's"], "")
+    gaps = [float(np.abs(a - b).max()) for a, b in zip(wa, wb)]
+    bad = [i for i, (a, b) in enumerate(zip(wa, wb)) if a.shape != b.shape or not np.allclose(a, b, rtol, atol)]
+    problems = [f"weight array {i} ({wa[i].shape}) differs by up to {gaps[i]:.2e}" for i in bad]
+    return _verdict(what, problems, f"all {len(wa)} weight arrays agree (largest gap {max(gaps):.1e})")
+
+
+def copy_dropout_state(mine, reference) -> None:
+    """Give ``mine``'s dropout layers the random state of ``reference``'s, layer by layer, so that the next
+    training-mode calls of both draw the same dropout masks."""
+    for a, b in zip(_layers(mine), _layers(reference)):
+        if getattr(a, "seed_generator", None) is not None and getattr(b, "seed_generator", None) is not None:
+            a.seed_generator.state.assign(b.seed_generator.state)
