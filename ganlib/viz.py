@@ -191,7 +191,7 @@ def run_column_labels(run_dir) -> list[str] | None:
     if config.conditional:
         return [str(k) for k in range(config.num_classes)]
     if config.latent_codes:
-        return [f"c{k}" for k in range(config.latent_codes)]
+        return [f"code {k}" for k in range(config.latent_codes)]
     return None
 
 
@@ -219,7 +219,7 @@ def _strip(width: int, height: int, texts) -> np.ndarray:
 
 def _caption(frame: np.ndarray, text: str) -> np.ndarray:
     """The frame (H, W) with a black strip above it holding ``text`` in white, a margin all round."""
-    height = max(18, frame.shape[1] // 14)
+    height = max(18, frame.shape[1] // 22)
     return np.concatenate([_strip(frame.shape[1], height, [(max(6, frame.shape[1] // 60), text)]), frame])
 
 
@@ -228,7 +228,7 @@ def _column_header(frame: np.ndarray, labels, scale: int, pad: int = 2) -> np.nd
     with each column's label above it."""
     cell = (frame.shape[1] - pad * scale) / len(labels)
     centres = [-(pad * scale + cell * (c + 0.5) - pad * scale / 2) for c in range(len(labels))]
-    height = max(14, min(22, int(cell * 0.45)))
+    height = max(14, min(24, int(cell * 0.32)))
     return np.concatenate([_strip(frame.shape[1], height, zip(centres, labels)), frame])
 
 
