@@ -42,12 +42,14 @@ data: setup
 course: setup data
 	rm -rf build/course/runs
 	mkdir -p build/course/runs
+	: > build/course/timings.txt
 	cd notebooks && for nb in $(notdir $(NBS)); do \
-	  echo "== $$nb"; \
+	  echo "== $$nb"; start=$$(date +%s); \
 	  GANLIB_RUNS_DIR=../build/course/runs ../$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
 	    --output-dir ../build/course $$nb || exit 1; \
+	  echo "$$nb $$(( $$(date +%s) - start )) s" | tee -a ../build/course/timings.txt; \
 	done
-	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif"
+	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif   Times: build/course/timings.txt"
 
 test: setup data
 	GANLIB_QUICK=1 $(BIN)/python -m pytest -q tests
