@@ -94,7 +94,7 @@ def test_digit_is_refused_where_it_cannot_be_honoured(tmp_path):
 def test_a_run_without_codes_refuses_digit(tmp_path):
     run = tmp_path / "plain"
     assert main(["train", "--out", str(run), "--quick", "--epochs", "1", "--n-train", "256", "--batch-size", "64",
-                 "--set", "latent_codes=0", "--set", "disc_filters=[8,16]"]) == 0
+                 "--set", "conditioning=none", "--set", "disc_filters=[8,16]"]) == 0
     out = tmp_path / "s.npz"
     assert main(["generate", "--checkpoint", str(run), "--n", "20", "--out", str(out)]) == 0
     assert np.load(out)["images"].shape == (20, 28, 28)
