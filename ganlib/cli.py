@@ -8,6 +8,7 @@ import json
 import shlex
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 
@@ -56,8 +57,9 @@ def _cmd_train(args) -> int:
 
         # Layers compute in 16 bits, weights stay float32; the models keep their outputs in float32.
         keras.mixed_precision.set_global_policy(args.precision)
+    x, y = _training_data(args.data, config.labelled)
     started = time.time()
-    result = train(config, args.out, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
+    result = train(config, args.out, x=x, y=y, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
                    strategy=make_strategy(args.strategy), keep_best=args.keep_best)
     save_run_gif(args.out, Path(args.out) / "training.gif")
     summary = {"command": _command_line(args),
@@ -71,6 +73,22 @@ def _cmd_train(args) -> int:
     write_summary(args.out, summary)
     print(json.dumps(summary))
     return 0
+
+
+def _training_data(source, labelled: bool):
+    """``(x, y)`` for ``train --data``: None for MNIST, ``fashion_mnist``, a folder of images or an .npz."""
+    if source is None:
+        return None, None
+    from .data import load_fashion_mnist, load_images, to_model_range
+
+    if source == "fashion_mnist":
+        (images, labels), _ = load_fashion_mnist()
+    else:
+        images, labels, _ = load_images(source)
+        if labelled and (labels < 0).any():
+            raise SystemExit(f"--conditional needs labels, and {source} has none: put each class's images in a "
+                             "sub-folder of its own, or give the .npz a 'y' or 'labels' array.")
+    return to_model_range(images), labels
 
 
 def _generate(checkpoint: str, n: int, seed: int, digit: int | None = None):
@@ -136,6 +154,11 @@ def _cmd_evaluate(args) -> int:
     if args.checkpoint:
         images, labels = _generate(args.checkpoint, args.n, args.seed)
     elif args.samples:
+        if not Path(args.samples).exists():
+            raise SystemExit(f"{args.samples} not found: give the .npz that `python -m ganlib generate` wrote.")
+        if not zipfile.is_zipfile(args.samples):
+            raise SystemExit(f"{args.samples} is not an .npz file: write one with `python -m ganlib generate`, or "
+                             "numpy.savez(path, images=uint8 array (N, 28, 28)).")
         with np.load(args.samples, allow_pickle=False) as f:
             if "images" not in f:
                 raise SystemExit(f"{args.samples} has no 'images' array (keys: {list(f.keys())}); "
@@ -194,6 +217,7 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m ganlib`` argument parser, one sub-command per task."""
     p = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
+    p.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a GAN in a run folder (resumes an unfinished one)")
@@ -216,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mirrored: all GPUs of this machine; multiworker: several machines, set up by TF_CONFIG")
     t.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
                    help="mixed_bfloat16: faster on recent GPUs and CPUs with bf16 units")
+    t.add_argument("--data", metavar="SOURCE",
+                   help="train on other images: a folder of image files (sub-folders are classes), an .npz "
+                        "with 'images' or 'x' (uint8 N×H×W), or fashion_mnist (default: MNIST)")
     t.add_argument("--quick", action="store_true", help="tiny run for smoke tests")
     t.add_argument("--conditional", action="store_true",
                    help="train a conditional GAN: both networks see the digit's label, so you can ask for a digit")
@@ -263,10 +290,17 @@ def main(argv=None) -> int:
     """Run one sub-command (``argv`` defaults to the command line); returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    args.argv = argv
+    args.argv = [a for a in argv if a != "--debug"]
+    if args.debug:
+        return args.func(args)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as e:
-        # The library's errors say what is wrong and how to fix it: one line, not a traceback.
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    except SystemExit as e:
+        if not isinstance(e.code, str):
+            raise
+        message = e.code
+    except (ValueError, FileNotFoundError, FloatingPointError) as e:
+        # The library's errors say what is wrong and how to fix it; a traceback is for bugs (or --debug).
+        message = str(e)
+    print("error: " + " ".join(message.split()), file=sys.stderr)
+    return 2

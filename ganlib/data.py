@@ -183,7 +183,7 @@ def _image_to_array(path: Path, size: int) -> np.ndarray:
             return np.asarray(ImageOps.fit(gray, (size, size), Image.Resampling.LANCZOS), dtype="uint8")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise ValueError(f"{path}: not a readable image ({type(e).__name__}: {e}). Remove or replace this file."
-                         ) from e
+                         ) from None
 
 
 def _load_npz(path: Path, size: int):

@@ -93,6 +93,11 @@ def read_state(run) -> dict | None:
     return _read_json(path) if path.exists() else None
 
 
+def saved_at(run) -> float:
+    """When the run's state was last saved (seconds since the epoch), e.g. for "resuming …, saved 14:02"."""
+    return (Path(run) / STATE).stat().st_mtime
+
+
 def write_state(run, state: dict) -> None:
     """Replace the run's ``state.json`` atomically: the switch that makes a new checkpoint the current one."""
     write_json(Path(run) / STATE, state)
@@ -131,22 +136,109 @@ def checkpoint_name(epoch: int) -> str:
     return f"ckpt-{epoch:04d}.weights.h5"
 
 
+def _readable(path: Path) -> bool:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return len(f.keys()) > 0
+    except OSError:
+        return False
+
+
 def save_checkpoint(run, model, epoch: int, state: dict) -> None:
-    """Save ``model`` (the whole GAN) as the checkpoint of ``epoch`` epochs, then switch ``state.json`` to it
-    and delete the previous checkpoint. Until the switch, the previous one stays current and complete."""
+    """Save ``model`` (the whole GAN) as the checkpoint of ``epoch`` epochs, check that it reads back, then
+    switch ``state.json`` to it. The previous epoch's checkpoint is kept (``state["previous"]`` says how to
+    go back to it), so a checkpoint damaged later (a full disk, a copy cut short) loses one epoch at most."""
     run = Path(run)
     name = checkpoint_name(epoch)
     atomic_save_weights(model, run / name)
-    previous = state.get("checkpoint")
+    if not _readable(run / name):
+        raise OSError(f"{run / name} did not read back after saving: is the disk full? The previous checkpoint "
+                      "is kept; free some space and train again to resume.")
+    older = (state.get("previous") or {}).get("checkpoint")
+    if state.get("checkpoint") and state["checkpoint"] != name:
+        state["previous"] = {k: state.get(k) for k in ("epoch", "checkpoint", "seconds", "best")}
     state.update(epoch=epoch, checkpoint=name)
     write_state(run, state)
-    if previous and previous != name:
-        (run / previous).unlink(missing_ok=True)
+    if older and older not in (name, state["previous"]["checkpoint"]):
+        (run / older).unlink(missing_ok=True)
 
 
-def load_checkpoint(run, model, state: dict) -> None:
-    """Load the run's current checkpoint (named in ``state``) into ``model``."""
-    model.load_weights(Path(run) / state["checkpoint"])
+def load_checkpoint(run, model, state: dict) -> dict:
+    """Load the run's current checkpoint into ``model``; returns the state it belongs to.
+
+    A checkpoint that fails to load is set aside as ``NAME.damaged`` (never deleted) and the run goes back
+    to the previous epoch's checkpoint, saying so; the state returned (and saved) is then that epoch's.
+    Raises ``ValueError`` when no checkpoint loads.
+    """
+    run = Path(run)
+    try:
+        model.load_weights(run / state["checkpoint"])
+        return state
+    except (OSError, ValueError) as e:
+        damaged = run / state["checkpoint"]
+        reason = str(e).splitlines()[0][:120]
+    previous = state.get("previous")
+    if damaged.exists():
+        damaged.replace(damaged.with_name(damaged.name + ".damaged"))
+    if not previous or not (run / previous["checkpoint"]).exists():
+        raise ValueError(f"{damaged} could not be loaded ({reason}) and no earlier checkpoint is left; it is kept "
+                         f"as {damaged.name}.damaged. Delete the run folder {run} to start over.")
+    print(f"{damaged.name} could not be loaded ({reason}); set aside as {damaged.name}.damaged. Going back to "
+          f"epoch {previous['epoch']}.")
+    state = {**state, **previous, "history": state["history"][: previous["epoch"]], "previous": None}
+    if state.get("best") is None:
+        state.pop("best", None)
+    model.load_weights(run / state["checkpoint"])
+    write_state(run, state)
+    return state
+
+
+class RunInUse(ValueError):
+    """Another process is training in this run folder."""
+
+
+class RunLock:
+    """Held while a run trains, so that a second trainer on the same folder stops at once.
+
+    An OS file lock (``flock``) on ``.lock`` in the run folder: the system releases it when the process
+    ends or dies, so a killed run never leaves a stale lock. A second ``RunLock`` on the same folder, from
+    another process or another thread of this one (the training panel beside a training cell), raises
+    ``RunInUse`` naming the process that trains there.
+    """
+
+    def __init__(self, run):
+        self.path = Path(run) / ".lock"
+        self.file = None
+
+    def __enter__(self):
+        import fcntl
+        import time
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        file = open(self.path, "a+")
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            holder = file.read().strip() or "another process"
+            file.close()
+            raise RunInUse(f"{self.path.parent} is already being trained by {holder}: wait for that training to "
+                           "finish (or stop it), or train in another folder.") from None
+        file.seek(0)
+        file.truncate()
+        file.write(f"process {os.getpid()} (since {time.strftime('%H:%M:%S')})")
+        file.flush()
+        self.file = file
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+        return False
 
 
 def save_generator(run, generator, best: bool = False) -> None:

@@ -505,14 +505,25 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     out_dir = Path(out_dir)
     if not _is_chief(strategy):
         out_dir = out_dir / f".worker-{strategy.cluster_resolver.task_id}"
+    with runs.RunLock(out_dir):
+        return _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best)
+
+
+def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best) -> TrainResult:
     state = _resume_or_start(config, out_dir)
     with strategy.scope():
         gan = build_gan(config)
         if state["checkpoint"]:
-            runs.load_checkpoint(out_dir, gan, state)
+            state = runs.load_checkpoint(out_dir, gan, state)
     clock = RunClock(state["seconds"])
     result = TrainResult(gan, out_dir, state["history"])
-    if state["epoch"] >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60):
+    done = state["epoch"] >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60)
+    if verbose and state["epoch"]:
+        saved = time.strftime("%H:%M", time.localtime(runs.saved_at(out_dir)))
+        print(f"{out_dir} is already trained ({state['epoch']} epochs, {state['seconds'] / 60:.1f} minutes, saved "
+              f"{saved}): returning it" if done else
+              f"resuming {out_dir} from epoch {state['epoch']} of {config.epochs}, saved {saved}", flush=True)
+    if done:
         result.stopped = "already done"
     else:
         x, y = _training_data(config, x, y)
