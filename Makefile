@@ -1,10 +1,10 @@
 # make setup   build .venv once (pinned versions from requirements.txt) and install ganlib into it;
 #              also installs Debian's Chromium for the browser test where apt-get can (root or sudo)
 # make course  run every notebook head-less with the real course settings; writes figures/ and figures/training.gif
-# make test    pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
+# make test    ruff, then pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
 # make lab     open JupyterLab on the course
 # make benchmark   throughput and time-to-quality (benchmarks/speed.py), about 10 minutes
-# make pretrained  retrain the shipped generator in ganlib/assets/pretrained and record its figures (80 minutes)
+# make pretrained  retrain the shipped generator in ganlib/assets/pretrained and record its figures (75 minutes)
 # make pretrained-conditional   the same for the conditional one (45 minutes)
 PYTHON ?= python3
 VENV   := .venv
@@ -52,6 +52,7 @@ course: setup data
 	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif   Times: build/course/timings.txt"
 
 test: setup data
+	$(BIN)/ruff check ganlib tests benchmarks
 	GANLIB_QUICK=1 $(BIN)/python -m pytest -q tests
 	GANLIB_QUICK=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
 	  -p no:cacheprovider notebooks
@@ -70,17 +71,16 @@ define retrain
 	$(BIN)/python -m ganlib evaluate --checkpoint $(1) --n 10000 --record
 	rm -rf $(1)/ckpt-*.weights.h5 $(1)/best-generator.weights.h5 $(1)/frames
 endef
-# The unconditional generator: today's default recipe (ten InfoGAN latent codes at weight 0.05, learnt without
-# labels), scored each epoch, keeping the best epoch's generator (--keep-best in retrain): the shipped run kept
-# epoch 59 of 81, and its FID was rising fast by epoch 81. Without the codes and the guard, an 80-minute run at
-# Adam 1e-3 diverged after epoch 86 (benchmarks/results/pretrained_lr1e-3_80min.json).
+# The unconditional generator: the default recipe (ten InfoGAN latent codes at weight 0.05, learnt without
+# labels), scored each epoch. Long runs can get worse late, so retrain keeps the best epoch's generator
+# (--keep-best); benchmarks/results/ has the runs that showed why.
 PRETRAINED_MINUTES ?= 75
 PRETRAINED_SETTINGS ?=
 pretrained: setup data
 	$(call retrain,ganlib/assets/pretrained,--minutes $(PRETRAINED_MINUTES) $(PRETRAINED_SETTINGS))
 
-# The shipped conditional generator was trained before the recipe gained hidden dense layers and Adam 1e-3: these settings
-# repeat its run (which shipped its last epoch; retrain now keeps the best-scored one).
+# The shipped conditional generator uses an older, wider recipe (no hidden dense layers, a 64-128 discriminator,
+# Adam 5e-4): these settings rebuild that same network, so a retrained one replaces it file for file.
 CONDITIONAL_MINUTES ?= 45
 CONDITIONAL_SETTINGS ?= --set disc_filters=[64,128] --set gen_dense=[] --set disc_dense=[] --set g_lr=5e-4 --set d_lr=5e-4
 pretrained-conditional: setup data

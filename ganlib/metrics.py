@@ -256,7 +256,8 @@ def evaluate(images, n_reference: int = 10000, seed: int = 0, labels=None) -> di
     Returns ``{"n": N, "generated": {...}, "real_baseline": {...}, "collapsed": bool, "memorised": bool}``.
     ``generated`` and ``real_baseline`` hold fid, classifier_score, max_class_deviation (from 10 % each),
     max_class_deviation_from_real (from the test digits' own class shares), classes_covered,
-    unsure_fraction, precision, recall, class_histogram, median_nn_distance and copy_fraction. The baseline scores ``N`` real
+    unsure_fraction, precision, recall, class_histogram, median_nn_distance and copy_fraction. The baseline
+    scores ``N`` real
     training digits (test digits for the nearest-neighbour figures, since training digits are their own
     nearest neighbours) against ``n_reference`` test digits.
     """
@@ -321,14 +322,16 @@ class FIDCallback(keras.callbacks.Callback):
         self.seed = seed
 
     def on_epoch_end(self, epoch, logs=None):
-        from .models import has_latent_code, num_classes
-        from .training import balanced_labels, generate
+        from .config import LABELS
+        from .models import conditioning_of
+        from .training import generate
 
-        classes = num_classes(self.model.sampler)
-        labels = balanced_labels(self.n, classes) if classes else None
+        # Labels (a conditional GAN) are asked for equally often and checked; a latent code is not a label.
+        asked = conditioning_of(self.model.sampler)
+        labels = (np.arange(self.n) % asked.size).astype("int32") if asked.kind == LABELS else None
         feats, probs = judge_outputs(generate(self.model.sampler, self.n, seed=self.seed, labels=labels))
         if logs is not None:
-            if classes and not has_latent_code(self.model.sampler):  # a latent code is not a label
+            if labels is not None:
                 logs["label_agreement"] = label_agreement(probs, labels)
             logs["fid"] = frechet_distance(feats, _test_outputs(min(self.n, 10000), self.seed)[0])
             logs["classifier_score"] = classifier_score(probs)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import layers
+
+from .config import CODE, LABELS, NONE, Conditioning
+
+NO_CONDITIONING = Conditioning()
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -11,9 +16,19 @@ IMAGE_SHAPE = (28, 28, 1)
 LABEL_EMBEDDING = 32
 
 
-def is_conditional(model: keras.Model) -> bool:
-    """True for a conditional network: it takes ``[input, one_hot_labels]`` rather than one input."""
-    return len(model.inputs) == 2
+def conditioning_of(model: keras.Model) -> Conditioning:
+    """What ``model`` (a generator or discriminator) is told besides its main input.
+
+    A network built by this module carries its ``Conditioning``. For one built elsewhere (a clone, your
+    own) it is read from the inputs: one input means none; a second one-hot input is a latent code when it
+    is named ``code``, else labels.
+    """
+    known = getattr(model, "conditioning", None)
+    if isinstance(known, Conditioning):
+        return known
+    if len(model.inputs) == 1:
+        return Conditioning()
+    return Conditioning(CODE if model.inputs[1].name == CODE else LABELS, int(model.inputs[1].shape[-1]))
 
 
 def latent_size(generator: keras.Model) -> int:
@@ -21,75 +36,71 @@ def latent_size(generator: keras.Model) -> int:
     return int(generator.inputs[0].shape[-1])
 
 
-def has_latent_code(model: keras.Model) -> bool:
-    """True for a generator whose second input is an InfoGAN latent code (learnt without labels), not a label."""
-    return is_conditional(model) and model.inputs[1].name == "code"
-
-
-def num_classes(model: keras.Model) -> int:
-    """How many labels a conditional network knows (the width of its one-hot label input); 0 if unconditional."""
-    return int(model.inputs[1].shape[-1]) if is_conditional(model) else 0
-
-
 def build_generator(latent_dim: int = 100, filters=(128, 64, 32), dense_units=(), kernel_size: int = 5,
-                    num_classes: int = 0, condition: str = "labels", name: str = "generator") -> keras.Model:
+                    conditioning: Conditioning = NO_CONDITIONING, name: str = "generator") -> keras.Model:
     """Noise (batch, latent_dim) -> images (batch, 28, 28, 1) in [-1, 1].
 
     Dense layers (``dense_units``, then one to 7×7×filters[0]) with batch norm and LeakyReLU, then
     transposed convolutions, one per further width in ``filters``: all keep 7×7 but the last, which doubles it to
     14×14; the output layer doubles it again to 28×28, with one channel and a tanh.
 
-    ``num_classes`` > 0 makes it conditional: inputs ``[noise (batch, latent_dim), labels (batch, num_classes)]``,
-    the labels one-hot. A bias-free dense layer embeds them (the same as an embedding lookup for one-hot
-    labels, but a mix of two labels also works, which lets the explorers morph one digit into another) and
-    the embedding is concatenated to the noise.
-
-    ``condition="code"`` names that second input ``code``: an InfoGAN latent code (see ``GANConfig.latent_codes``),
-    which enters the same way but stands for whatever the GAN learnt to make of it, not a digit.
+    ``conditioning`` with labels makes it conditional: inputs ``[noise (batch, latent_dim), labels (batch,
+    size)]``, the labels one-hot. A bias-free dense layer embeds them (the same as an embedding lookup for
+    one-hot labels, but a mix of two labels also works, which lets the explorers morph one digit into another)
+    and the embedding is concatenated to the noise. A latent code (``Conditioning("code", size)``) enters the
+    same way, as an input named ``code``, but stands for whatever the GAN learnt to make of it, not a digit.
     """
     if len(filters) < 2:
         raise ValueError(f"filters={filters!r}: give at least two widths, e.g. (128, 64, 32).")
+    conditioning = Conditioning.parse(conditioning)
+    # Under tf.distribute each replica sees a slice of the batch; synchronised batch norm takes the statistics
+    # of the whole batch, so several devices train exactly as one does. One device: plain batch norm.
+    synchronized = tf.distribute.get_strategy().num_replicas_in_sync > 1
     z = keras.Input((latent_dim,), name="noise")
     h = z
     inputs = [z]
-    if num_classes:
-        labels = keras.Input((num_classes,), name=condition)
+    if conditioning.kind != NONE:
+        labels = keras.Input((conditioning.size,), name=conditioning.kind)
         inputs.append(labels)
-        embedding = layers.Dense(LABEL_EMBEDDING, use_bias=False, name=f"{condition}_embedding")
+        embedding = layers.Dense(LABEL_EMBEDDING, use_bias=False, name=f"{conditioning.kind}_embedding")
         h = layers.Concatenate()([z, embedding(labels)])
     for units in dense_units:
         h = layers.Dense(units, use_bias=False)(h)
-        h = layers.BatchNormalization()(h)
+        h = layers.BatchNormalization(synchronized=synchronized)(h)
         h = layers.LeakyReLU(0.2)(h)
     h = layers.Dense(7 * 7 * filters[0], use_bias=False)(h)
-    h = layers.BatchNormalization()(h)
+    h = layers.BatchNormalization(synchronized=synchronized)(h)
     h = layers.LeakyReLU(0.2)(h)
     h = layers.Reshape((7, 7, filters[0]))(h)
     # 7×7 -> 28×28: the last hidden layer and the output layer each double the size; earlier ones refine.
     strides = [1] * (len(filters) - 2) + [2]
     for width, stride in zip(filters[1:], strides):
         h = layers.Conv2DTranspose(width, kernel_size, strides=stride, padding="same", use_bias=False)(h)
-        h = layers.BatchNormalization()(h)
+        h = layers.BatchNormalization(synchronized=synchronized)(h)
         h = layers.LeakyReLU(0.2)(h)
     out = layers.Conv2DTranspose(1, kernel_size, strides=2, padding="same", activation="tanh", dtype="float32",
                                  name="image")(h)
-    return keras.Model(inputs if num_classes else z, out, name=name)
+    model = keras.Model(inputs if len(inputs) > 1 else z, out, name=name)
+    model.conditioning = conditioning
+    return model
 
 
 def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, dropout: float = 0.3,
-                        num_classes: int = 0, codes: int = 0, name: str = "discriminator") -> keras.Model:
+                        conditioning: Conditioning = NO_CONDITIONING, name: str = "discriminator") -> keras.Model:
     """Images (batch, 28, 28, 1) in [-1, 1] -> probability (batch, 1) that each image is real.
 
     Strided convolutions (each halves the size) with LeakyReLU and dropout, then dense layers
     (``dense_units``) and a one-unit sigmoid output.
 
-    ``num_classes`` > 0 makes it conditional by projection (Miyato & Koyama 2018): inputs
-    ``[images, labels (batch, num_classes) one-hot]``; the label's embedding is dotted with the image features
-    and added to the logit, so "real" means "a real digit *of this class*".
+    ``conditioning`` with labels makes it conditional by projection (Miyato & Koyama 2018): inputs
+    ``[images, labels (batch, size) one-hot]``; the label's embedding is dotted with the image features and
+    added to the logit, so "real" means "a real digit *of this class*".
 
-    ``codes`` > 0 (unconditional only) adds InfoGAN's second head: outputs ``[probability (batch, 1),
-    code logits (batch, codes)]``, the logits guessing which latent code a fake was drawn from.
+    A latent code (``Conditioning("code", size)``) is not an input: it adds InfoGAN's second head, and the
+    outputs are ``[probability (batch, 1), code logits (batch, size)]``, the logits guessing which code a
+    fake was drawn from.
     """
+    conditioning = Conditioning.parse(conditioning)
     x = keras.Input(IMAGE_SHAPE, name="image")
     h = x
     for width in filters:
@@ -101,32 +112,30 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
         h = layers.Dense(units)(h)
         h = layers.LeakyReLU(0.2)(h)
         h = layers.Dropout(dropout)(h)
-    if not num_classes:
+    if conditioning.kind != LABELS:
         out = layers.Dense(1, activation="sigmoid", dtype="float32", name="real")(h)
-        if codes:
-            out = [out, layers.Dense(codes, dtype="float32", name="code")(h)]
-        return keras.Model(x, out, name=name)
-    labels = keras.Input((num_classes,), name="labels")
-    embedded = layers.Dense(h.shape[-1], use_bias=False, name="label_projection")(labels)
-    logit = layers.Add()([layers.Dense(1)(h), layers.Dot(axes=1)([embedded, h])])
-    out = layers.Activation("sigmoid", dtype="float32", name="real")(logit)
-    return keras.Model([x, labels], out, name=name)
-
-
-def _label_classes(config) -> int:
-    # A latent code enters the generator the way a label does: one-hot, beside the noise.
-    return config.num_classes if config.conditional else config.latent_codes
+        if conditioning.kind == CODE:
+            out = [out, layers.Dense(conditioning.size, dtype="float32", name="code")(h)]
+        model = keras.Model(x, out, name=name)
+    else:
+        labels = keras.Input((conditioning.size,), name="labels")
+        embedded = layers.Dense(h.shape[-1], use_bias=False, name="label_projection")(labels)
+        logit = layers.Add()([layers.Dense(1)(h), layers.Dot(axes=1)([embedded, h])])
+        out = layers.Activation("sigmoid", dtype="float32", name="real")(logit)
+        model = keras.Model([x, labels], out, name=name)
+    model.conditioning = conditioning
+    return model
 
 
 def build_generator_for(config) -> keras.Model:
-    """The generator a ``GANConfig`` describes (conditional or not), with fresh weights."""
+    """The generator a ``GANConfig`` describes, with fresh weights."""
     return build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size,
-                           _label_classes(config), "code" if config.latent_codes else "labels")
+                           config.conditioning)
 
 
 def build_models(config):
     """Both networks from a ``GANConfig``: returns ``(generator, discriminator)``."""
     generator = build_generator_for(config)  # first: the seeded initial weights depend on the order
     discriminator = build_discriminator(config.disc_filters, config.disc_dense, config.kernel_size, config.dropout,
-                                        config.num_classes if config.conditional else 0, config.latent_codes)
+                                        config.conditioning)
     return generator, discriminator

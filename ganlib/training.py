@@ -1,20 +1,13 @@
 """Training: the GAN as a ``keras.Model`` with its own ``train_step``, run by ``fit`` with callbacks.
 
-A run lives in one folder::
-
-    config.json                 the GANConfig
-    state.json                  epochs done, seconds spent, loss history, which checkpoint is current
-    ckpt-EPOCH.weights.h5       both networks, both optimisers, the EMA generator and the RNG state
-    generator.weights.h5        the generator to sample from (the EMA one when enabled)
-    best-generator.weights.h5   with a per-epoch FID (``metrics.FIDCallback``): the generator of the best epoch so far
-    frames/epoch-EPOCH.png      the fixed-noise sample grid after each epoch: the training GIF's frames
-
-Checkpoints are Keras weights files: loading one runs no code from it.
+A run trains in a folder (``runs.py`` owns its files): after each epoch a checkpoint of both networks and
+both optimisers, the generator to sample from, a frame for the training animation, and the history.
+Interrupted, it resumes from the last finished epoch with the batches, noise and dropout masks an
+uninterrupted run would have used.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -25,13 +18,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .config import GANConfig
-from .data import atomic_write, make_dataset, to_uint8, training_set
-from .models import build_generator_for, build_models, latent_size, num_classes
+from . import runs
+from .config import CODE, LABELS, NONE, GANConfig
+from .data import make_dataset, to_uint8, training_set
+from .models import build_models, conditioning_of, latent_size
 
 SAMPLE_GRID_SEED = 1234
 SAMPLE_GRID_SIZE = 64
-BEST_GENERATOR = "best-generator.weights.h5"
 
 
 class TrainingDiverged(FloatingPointError):
@@ -48,13 +41,13 @@ class GAN(keras.Model):
     (batch,); the fakes of a step are drawn for the same labels as the real batch, so both halves of what the
     discriminator sees have the data's class balance.
 
-    With ``codes`` > 0 (InfoGAN) each fake is also drawn from a uniformly random code, and both networks add
+    With a latent code (InfoGAN) each fake is also drawn from a uniformly random code, and both networks add
     ``code_weight`` × the cross-entropy of the discriminator's code head on the fakes: the generator learns to
     make the code visible in the image, the discriminator to read it. The logged ``d_loss`` and ``g_loss`` are
     the adversarial losses alone; ``code_loss`` is logged beside them.
     """
 
-    def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0, codes: int = 0,
+    def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0,
                  code_weight: float = GANConfig.code_weight, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
@@ -62,16 +55,17 @@ class GAN(keras.Model):
         self.latent_dim = int(latent_dim)
         self.ema = float(ema)
         self.noise_seed = int(seed)
-        self.codes = int(codes)
+        # What both networks are told besides the noise: nothing, labels or a latent code (config.Conditioning).
+        self.conditioning = conditioning_of(generator)
         self.code_weight = float(code_weight)
-        self.num_classes = 0 if self.codes else num_classes(generator)
         # The step counter decides the noise, so a resumed run draws exactly the noise it would have drawn.
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
         self.ema_generator = None
         if self.ema:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
-        names = ("d_loss", "g_loss", "real_score", "fake_score") + (("code_loss",) if self.codes else ())
+            self.ema_generator.conditioning = self.conditioning
+        names = ("d_loss", "g_loss", "real_score", "fake_score") + (("code_loss",) if self._has_code else ())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
@@ -130,10 +124,20 @@ class GAN(keras.Model):
     def sample_noise(self, batch):
         """The noise float32 (batch, latent_dim) of the current step: seeded by (seed, step), so a resumed run
         draws exactly the noise an uninterrupted one would."""
-        return tf.random.stateless_normal((batch, self.latent_dim), seed=self._step_seed(0))
+        return self._replica_slice(batch, lambda n: tf.random.stateless_normal((n, self.latent_dim),
+                                                                              seed=self._step_seed(0)))
 
     def _step_seed(self, offset: int):
         return tf.stack([tf.constant(self.noise_seed + offset, tf.int64), self.step.value])
+
+    def _replica_slice(self, batch, draw):
+        # Under tf.distribute, draw for the whole global batch and keep this replica's rows: replicas then get
+        # different noise, and together exactly the noise one device would draw for the global batch.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas == 1:
+            return draw(batch)
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        return draw(batch * replicas)[replica * batch:(replica + 1) * batch]
 
     def sample_inputs(self, batch, labels=None):
         """What one step feeds the networks: ``(generator inputs, discriminator condition, code)``.
@@ -142,22 +146,27 @@ class GAN(keras.Model):
         labels, None. With a latent code: ``[noise, one-hot code]``, None, the int codes (batch,).
         """
         noise = self.sample_noise(batch)
-        if self.num_classes:
+        kind, size = self.conditioning.kind, self.conditioning.size
+        if kind == LABELS:
             if labels is None:
                 raise ValueError("a conditional GAN trains on (images, labels) batches; give train() the labels y.")
-            one_hot = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), self.num_classes)
+            one_hot = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), size)
             return [noise, one_hot], one_hot, None
-        if self.codes:
-            code = tf.random.stateless_uniform((batch,), minval=0, maxval=self.codes, dtype=tf.int32,
-                                               seed=self._step_seed(1))
-            return [noise, tf.one_hot(code, self.codes)], None, code
+        if kind == CODE:
+            code = self._replica_slice(batch, lambda n: tf.random.stateless_uniform(
+                (n,), minval=0, maxval=size, dtype=tf.int32, seed=self._step_seed(1)))
+            return [noise, tf.one_hot(code, size)], None, code
         return noise, None, None
 
     def discriminate(self, images, condition=None):
         """The discriminator in training mode: ``(probability real (batch, 1), code logits (batch, codes) or
         None)``; ``condition`` is a conditional GAN's one-hot labels."""
         out = self.discriminator(images if condition is None else [images, condition], training=True)
-        return tuple(out) if self.codes else (out, None)
+        return tuple(out) if self._has_code else (out, None)
+
+    @property
+    def _has_code(self) -> bool:
+        return self.conditioning.kind == CODE
 
     def _code_loss(self, code, code_logits):
         if code is None:
@@ -198,12 +207,12 @@ def build_gan(config: GANConfig) -> GAN:
     keras.utils.set_random_seed(config.seed)
     generator, discriminator = build_models(config)
     gan = GAN(generator, discriminator, config.latent_dim, ema=config.ema, seed=config.seed,
-              codes=config.latent_codes, code_weight=config.code_weight)
+              code_weight=config.code_weight)
     gan.compile(
         g_optimizer=keras.optimizers.Adam(config.g_lr, beta_1=config.beta_1),
         d_optimizer=keras.optimizers.Adam(config.d_lr, beta_1=config.beta_1),
         label_smoothing=config.label_smoothing,
-        jit_compile=bool(config.extra.get("jit_compile", False)),
+        jit_compile=config.jit_compile,
     )
     gan.build()
     return gan
@@ -220,23 +229,24 @@ def balanced_labels(n: int, classes: int = 10) -> np.ndarray:
 
 
 def generator_inputs(generator: keras.Model, noise, labels=None):
-    """What to feed ``generator`` for noise float32 (n, latent_dim): the noise itself, or for a conditional
-    generator ``[noise, one-hot labels (n, classes)]``. ``labels``: int (n,), one-hot/mixed float (n, classes),
-    or None for balanced labels."""
+    """What to feed ``generator`` for noise float32 (n, latent_dim): the noise itself, or, for a generator that
+    takes labels or a latent code, ``[noise, one-hot values (n, size)]``. ``labels`` (the digits asked for, or
+    the codes): int (n,), one-hot or mixed floats (n, size), or None for every value equally often."""
     noise = np.asarray(noise, dtype="float32")
-    classes = num_classes(generator)
-    if not classes:
+    conditioning = conditioning_of(generator)
+    if conditioning.kind == NONE:
         if labels is not None:
             raise ValueError("this generator is unconditional: it cannot draw a chosen digit. Use a conditional "
                              "checkpoint (e.g. pretrained-conditional) or leave the labels out.")
         return noise
-    labels = balanced_labels(len(noise), classes) if labels is None else np.asarray(labels)
+    size, what = conditioning.size, "digits" if conditioning.kind == LABELS else "codes"
+    labels = balanced_labels(len(noise), size) if labels is None else np.asarray(labels)
     if labels.ndim == 1:
-        if labels.size and (labels.min() < 0 or labels.max() >= classes):
-            raise ValueError(f"labels must be digits 0 to {classes - 1}, got {labels.min()} to {labels.max()}.")
-        labels = np.eye(classes, dtype="float32")[labels.astype("int64")]
-    if labels.shape != (len(noise), classes):
-        raise ValueError(f"labels have shape {labels.shape}; expected ({len(noise)},) or ({len(noise)}, {classes}).")
+        if labels.size and (labels.min() < 0 or labels.max() >= size):
+            raise ValueError(f"labels must be {what} 0 to {size - 1}, got {labels.min()} to {labels.max()}.")
+        labels = np.eye(size, dtype="float32")[labels.astype("int64")]
+    if labels.shape != (len(noise), size):
+        raise ValueError(f"labels have shape {labels.shape}; expected ({len(noise)},) or ({len(noise)}, {size}).")
     return [noise, labels.astype("float32")]
 
 
@@ -250,119 +260,85 @@ def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 10
     return to_uint8(generator.predict(generator_inputs(generator, noise, labels), batch_size=batch_size, verbose=0))
 
 
-# ---------------------------------------------------------------------------------------------- run folder
+# ------------------------------------------------------------------------------------------- callbacks
 
 
-def runs_dir() -> Path:
-    """Where the notebooks keep their training runs: ``runs/``, or ``build/runs-quick/`` in quick mode;
-    ``GANLIB_RUNS_DIR`` overrides both (``make course`` starts from an empty folder there)."""
-    from .config import quick_mode
-    from .data import project_root
+class RunClock:
+    """Seconds of training in a run folder, over every session that trained it."""
 
-    if os.environ.get("GANLIB_RUNS_DIR"):
-        return Path(os.environ["GANLIB_RUNS_DIR"]).resolve()
-    return project_root() / ("build/runs-quick" if quick_mode() else "runs")
-
-
-def read_state(out_dir) -> dict | None:
-    """The run's ``state.json`` as a dict, or None for a new run."""
-    path = Path(out_dir) / "state.json"
-    return json.loads(path.read_text()) if path.exists() else None
-
-
-def load_config(out_dir) -> GANConfig:
-    """The ``GANConfig`` a run folder was trained with."""
-    path = Path(out_dir) / "config.json"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: {out_dir} is not a training run folder "
-                                "(train one with `python -m ganlib train --out DIR`).")
-    return GANConfig.from_dict(json.loads(path.read_text()))
-
-
-def load_generator(checkpoint_dir) -> keras.Model:
-    """The trained generator of a run folder (its ``generator.weights.h5``), ready for ``generate``.
-
-    Only weights are read: no code from the checkpoint runs.
-    """
-    checkpoint_dir = Path(checkpoint_dir)
-    config = load_config(checkpoint_dir)
-    weights = checkpoint_dir / "generator.weights.h5"
-    if not weights.exists():
-        raise FileNotFoundError(f"{weights} not found: the run has not finished an epoch yet.")
-    generator = build_generator_for(config)
-    generator.load_weights(weights)
-    return generator
-
-
-class RunCheckpoint(keras.callbacks.Callback):
-    """Saves everything needed to resume after each epoch, and on request.
-
-    The weights go to a new file first and ``state.json`` is then switched to it atomically, so a crash at
-    any moment leaves the previous checkpoint complete and loadable.
-    """
-
-    def __init__(self, out_dir: Path, state: dict):
-        super().__init__()
-        self.out_dir = Path(out_dir)
-        self.state = state
+    def __init__(self, seconds_before: float = 0.0):
+        self.seconds_before = float(seconds_before)
         self.started = time.monotonic()
-        self.seconds_before = float(state.get("seconds", 0.0))
-        self.epoch_started = time.monotonic()
 
     def elapsed(self) -> float:
-        """Seconds of training in this run folder, over every session that trained it."""
+        """Seconds so far: the earlier sessions' plus this one's."""
         return self.seconds_before + time.monotonic() - self.started
 
+
+class ReseedDropout(keras.callbacks.Callback):
+    """Ties the discriminator's dropout masks to the epoch, so a resumed epoch draws the masks an
+    uninterrupted one would have drawn.
+
+    Dropout's random state is not in the weights file: Keras keeps it in each layer's ``seed_generator``,
+    an internal this callback sets.
+    """
+
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_started = time.monotonic()
-        # Dropout's random state is not in the weights file; tying it to the epoch makes a resumed epoch
-        # draw the same masks as an uninterrupted one.
         gan = self.model
         for i, layer in enumerate(gan.discriminator.layers):
             seed_generator = getattr(layer, "seed_generator", None)
             if seed_generator is not None:
                 seed_generator.state.assign(np.array([gan.noise_seed + i, epoch], dtype=seed_generator.state.dtype))
 
+
+class KeepBestGenerator(keras.callbacks.Callback):
+    """When an epoch's logs hold an ``fid`` lower than every earlier epoch's, saves the sampler as the run's
+    best generator and records the epoch in ``state["best"]``: a long run that gets worse late (a GAN can)
+    keeps its best generator. Runs before ``RunCheckpoint``, which writes the state."""
+
+    def __init__(self, out_dir: Path, state: dict):
+        super().__init__()
+        self.out_dir, self.state = Path(out_dir), state
+
+    def on_epoch_end(self, epoch, logs=None):
+        fid = (logs or {}).get("fid")
+        best = self.state.get("best")
+        if fid is not None and math.isfinite(fid) and (best is None or fid < best["fid"]):
+            runs.save_generator(self.out_dir, self.model.sampler, best=True)
+            self.state["best"] = {"epoch": epoch + 1, "fid": float(fid)}
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """After each epoch: adds the epoch's logs to the history, saves the sampler and a checkpoint of the
+    whole GAN, then switches ``state.json`` to them. A crash at any moment leaves the previous checkpoint
+    complete and current.
+
+    Keras's ``BackupAndRestore`` is not used: it restores the weights but not the run's own record (history,
+    seconds, best epoch) nor the noise and dropout seeds that make a resumed run bit-exact; the run folder
+    (``runs.py``) keeps all of them together.
+    """
+
+    def __init__(self, out_dir: Path, state: dict, clock: RunClock):
+        super().__init__()
+        self.out_dir, self.state, self.clock = Path(out_dir), state, clock
+        self.epoch_started = time.monotonic()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.monotonic()
+
     def on_epoch_end(self, epoch, logs=None):
         row = {"epoch": epoch + 1, "seconds": round(time.monotonic() - self.epoch_started, 3)}
         row.update({k: float(v) for k, v in (logs or {}).items()})
         self.state["history"].append(row)
-        self.save(epoch + 1)
-
-    def save(self, epoch: int) -> None:
-        """Write the checkpoint for ``epoch`` epochs done, then switch ``state.json`` to it.
-
-        When the epoch's logs hold an ``fid`` lower than every earlier epoch's, the sampler is also kept as
-        ``best-generator.weights.h5`` and ``state["best"]`` says which epoch it is: a long run that gets worse
-        late (a GAN can) does not lose its best generator.
-        """
-        gan = self.model
-        name = f"ckpt-{epoch:04d}.weights.h5"
-        gan.save_weights(self.out_dir / name)
-        _save_sampler(gan, self.out_dir, "generator.weights.h5")
-        fid = self.state["history"][-1].get("fid") if self.state["history"] else None
-        best = self.state.get("best")
-        if fid is not None and math.isfinite(fid) and (best is None or fid < best["fid"]):
-            _save_sampler(gan, self.out_dir, BEST_GENERATOR)
-            self.state["best"] = {"epoch": epoch, "fid": fid}
-        previous = self.state.get("checkpoint")
-        self.state.update(epoch=epoch, checkpoint=name, seconds=round(self.elapsed(), 3))
-        atomic_write(self.out_dir / "state.json", json.dumps(self.state, indent=1).encode())
-        if previous and previous != name:
-            (self.out_dir / previous).unlink(missing_ok=True)
-
-
-
-def _save_sampler(gan: GAN, out_dir: Path, filename: str) -> None:
-    # Written beside and then renamed, so a reader never sees half a file.
-    gan.sampler.save_weights(out_dir / f".{filename}")
-    os.replace(out_dir / f".{filename}", out_dir / filename)
+        runs.save_generator(self.out_dir, self.model.sampler)
+        self.state["seconds"] = round(self.clock.elapsed(), 3)
+        runs.save_checkpoint(self.out_dir, self.model, epoch + 1, self.state)
 
 
 class TimeBudget(keras.callbacks.Callback):
     """Stops training once the run (all its sessions together) has used ``minutes`` of wall-clock time."""
 
-    def __init__(self, minutes: float, clock: RunCheckpoint):
+    def __init__(self, minutes: float, clock: RunClock):
         super().__init__()
         self.limit = minutes * 60.0
         self.clock = clock
@@ -383,7 +359,7 @@ class LearningRateDecay(keras.callbacks.Callback):
     of a fixed budget, smaller steps settle the generator instead of leaving it mid-jump.
     """
 
-    def __init__(self, config: GANConfig, steps_per_epoch: int, clock: RunCheckpoint):
+    def __init__(self, config: GANConfig, steps_per_epoch: int, clock: RunClock):
         super().__init__()
         self.config = config
         self.steps_per_epoch = steps_per_epoch
@@ -408,7 +384,11 @@ class LearningRateDecay(keras.callbacks.Callback):
 
 
 class StopOnNaN(keras.callbacks.Callback):
-    """Raises ``TrainingDiverged`` with advice as soon as a loss stops being finite."""
+    """Raises ``TrainingDiverged`` with advice as soon as a loss stops being finite.
+
+    Keras's ``TerminateOnNaN`` watches only a log called ``loss`` (a GAN has two) and stops without saying
+    what to change; this one names the losses and the remedies.
+    """
 
     def __init__(self, out_dir: Path):
         super().__init__()
@@ -429,8 +409,8 @@ class StopOnNaN(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Draws the fixed noise through the sampler and saves the grid as a GIF frame: ``epoch-0000.png`` before
-    the first epoch (the untrained generator's noise), then one after each epoch.
+    """Draws the fixed noise through the sampler and saves the grid as a GIF frame: epoch 0 before the first
+    epoch (the untrained generator's noise), then one after each epoch.
 
     A conditional GAN's grid has one column per digit: column k always asks for digit k (and with a latent
     code, column k always uses code k).
@@ -438,7 +418,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, out_dir: Path, noise: np.ndarray, first_epoch: int = 0):
         super().__init__()
-        self.frames_dir = Path(out_dir) / "frames"
+        self.out_dir = Path(out_dir)
         self.noise = noise
         self.first_epoch = first_epoch
 
@@ -450,12 +430,14 @@ class SampleGrid(keras.callbacks.Callback):
         self._save(epoch + 1)
 
     def _save(self, epoch: int) -> None:
-        from .viz import image_grid, save_png
+        from .viz import image_grid
 
         sampler = self.model.sampler
         images = to_uint8(sampler(generator_inputs(sampler, self.noise), training=False))
-        self.frames_dir.mkdir(parents=True, exist_ok=True)
-        save_png(image_grid(images, ncols=num_classes(sampler) or None), self.frames_dir / f"epoch-{epoch:04d}.png")
+        runs.save_frame(self.out_dir, epoch, image_grid(images, ncols=conditioning_of(sampler).size or None))
+
+
+# -------------------------------------------------------------------------------------------- training
 
 
 @dataclass
@@ -503,7 +485,8 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     """Train a GAN in ``out_dir``, resuming from its last checkpoint if the folder holds an unfinished run.
 
     ``x``: training images float32 (N, 28, 28, 1) in [-1, 1]; default: ``config.n_train`` MNIST digits.
-    ``y``: their int labels (N,), needed when ``config.conditional`` (and taken from MNIST with the default x).
+    ``y``: their int labels (N,), needed for a conditional GAN (``config.labelled``; taken from MNIST with the
+    default x).
     Stops after ``config.epochs`` epochs or ``config.minutes`` minutes, whichever comes first; a finished run
     trained again with more epochs or minutes carries on. Extra Keras ``callbacks`` run before the checkpoint,
     so what they add to an epoch's logs (e.g. ``fid``) is saved in the history. Raises ``TrainingDiverged``
@@ -522,44 +505,73 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     out_dir = Path(out_dir)
     if not _is_chief(strategy):
         out_dir = out_dir / f".worker-{strategy.cluster_resolver.task_id}"
+    with runs.RunLock(out_dir):
+        return _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best)
+
+
+def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best) -> TrainResult:
+    state = _resume_or_start(config, out_dir)
+    with strategy.scope():
+        gan = build_gan(config)
+        if state["checkpoint"]:
+            state = runs.load_checkpoint(out_dir, gan, state)
+    clock = RunClock(state["seconds"])
+    result = TrainResult(gan, out_dir, state["history"])
+    done = state["epoch"] >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60)
+    if verbose and state["epoch"]:
+        saved = time.strftime("%H:%M", time.localtime(runs.saved_at(out_dir)))
+        print(f"{out_dir} is already trained ({state['epoch']} epochs, {state['seconds'] / 60:.1f} minutes, saved "
+              f"{saved}): returning it" if done else
+              f"resuming {out_dir} from epoch {state['epoch']} of {config.epochs}, saved {saved}", flush=True)
+    if done:
+        result.stopped = "already done"
+    else:
+        x, y = _training_data(config, x, y)
+        steps = len(x) // config.batch_size
+        budget = TimeBudget(config.minutes, clock) if config.minutes else None
+        dataset = _dataset(config, x, y, state["epoch"], strategy)
+        gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps, verbose=verbose,
+                shuffle=False, callbacks=_callbacks(config, out_dir, state, clock, steps, budget, callbacks))
+        result.stopped = "time budget" if budget is not None and budget.hit else "epochs"
+    result.seconds, result.best = clock.elapsed(), state.get("best")
+    if keep_best:
+        _use_best_generator(gan, out_dir, state)
+    return result
+
+
+def _resume_or_start(config: GANConfig, out_dir: Path) -> dict:
+    """The run's state: read back for a run folder trained with the same settings (the budget may grow),
+    fresh for a new folder. Writes the config."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = read_state(out_dir)
+    state = runs.read_state(out_dir)
     if state is not None:
-        saved = load_config(out_dir)
+        saved = runs.load_config(out_dir)
         budget = {"epochs", "minutes"}
         diff = [f for f in config.__dataclass_fields__ if f not in budget and getattr(saved, f) != getattr(config, f)]
         if diff:
             raise ValueError(f"{out_dir} holds a run with other settings ({', '.join(diff)}). "
                              "Train in a new folder, or delete this one to start over.")
-    else:
-        state = {"epoch": 0, "seconds": 0.0, "history": [], "checkpoint": None}
-    atomic_write(out_dir / "config.json", config.to_json().encode())
+    runs.write_config(out_dir, config)
+    return state if state is not None else runs.new_state()
 
-    with strategy.scope():
-        gan = build_gan(config)
-        if state["checkpoint"]:
-            gan.load_weights(out_dir / state["checkpoint"])
-    clock = RunCheckpoint(out_dir, state)
-    budget = [TimeBudget(config.minutes, clock)] if config.minutes else []
-    result = TrainResult(gan, out_dir, state["history"])
-    if state["epoch"] >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60):
-        result.stopped, result.seconds, result.best = "already done", clock.elapsed(), state.get("best")
-        if keep_best:
-            _use_best_generator(gan, out_dir, state)
-        return result
+
+def _training_data(config: GANConfig, x, y):
+    """Check (or load) the training images float32 (N, 28, 28, 1) in [-1, 1] and, for a conditional GAN,
+    their int labels (N,); returns ``(x, y)``, y None for an unconditional GAN."""
     if x is None:
         x, y = training_set(config.n_train, seed=config.seed)
     elif config.n_train is not None:
         x = x[: config.n_train]
         y = None if y is None else y[: config.n_train]
-    if not config.conditional:
+    classes = config.conditioning.size
+    if not config.labelled:
         y = None
     elif y is None:
-        raise ValueError("config.conditional needs the labels of the training images: train(config, out, x, y=labels).")
+        raise ValueError("a conditional GAN needs the labels of the training images: train(config, out, x, y=labels).")
     else:
         y = np.asarray(y)
-        if y.shape != (len(x),) or y.min() < 0 or y.max() >= config.num_classes:
-            raise ValueError(f"labels must be ints 0 to {config.num_classes - 1}, one per image: got shape {y.shape}, "
+        if y.shape != (len(x),) or y.min() < 0 or y.max() >= classes:
+            raise ValueError(f"labels must be ints 0 to {classes - 1}, one per image: got shape {y.shape}, "
                              f"range {y.min()} to {y.max()} for {len(x)} images.")
     x = np.asarray(x)
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
@@ -568,24 +580,31 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     if not np.isfinite(x).all():
         raise ValueError(f"the training images contain {int((~np.isfinite(x)).sum())} NaN or infinite values: "
                          "clean or reload the data (ganlib.data.load_images reports such files).")
-    steps = len(x) // config.batch_size
-    decay = [LearningRateDecay(config, steps, clock)] if config.lr_decay else []
-    grid = 10 * config.num_classes if config.conditional else 10 * config.latent_codes or SAMPLE_GRID_SIZE
-    dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=state["epoch"], epochs=config.epochs,
-                           y=y)
+    if len(x) < config.batch_size:
+        raise ValueError(f"{len(x)} training images are fewer than one batch of {config.batch_size}: use more "
+                         "images or a smaller batch_size.")
+    return x, y
+
+
+def _dataset(config: GANConfig, x, y, first_epoch: int, strategy):
+    dataset = make_dataset(x, config.batch_size, seed=config.seed, first_epoch=first_epoch, epochs=config.epochs, y=y)
     if strategy.num_replicas_in_sync > 1:
         # Every worker builds the same batches from the same seed; each replica takes its slice of each one.
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
         dataset = dataset.with_options(options)
-    gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps, verbose=verbose, shuffle=False,
-            callbacks=[StopOnNaN(out_dir), *budget, *decay,
-                       SampleGrid(out_dir, fixed_noise(config.latent_dim, grid), state["epoch"]), *callbacks, clock])
-    result.stopped = "time budget" if budget and budget[0].hit else "epochs"
-    result.seconds, result.best = clock.elapsed(), state.get("best")
-    if keep_best:
-        _use_best_generator(gan, out_dir, state)
-    return result
+    return dataset
+
+
+def _callbacks(config: GANConfig, out_dir: Path, state: dict, clock: RunClock, steps: int, budget, extra) -> list:
+    # Order matters: the user's callbacks add to the epoch's logs (e.g. fid) before the best epoch is picked
+    # and the checkpoint records them.
+    # A grid with one column per label or code has ten rows; without, 64 samples.
+    grid = 10 * config.conditioning.size or SAMPLE_GRID_SIZE
+    return [StopOnNaN(out_dir), ReseedDropout(), *([budget] if budget else []),
+            *([LearningRateDecay(config, steps, clock)] if config.lr_decay else []),
+            SampleGrid(out_dir, fixed_noise(config.latent_dim, grid), state["epoch"]), *extra,
+            KeepBestGenerator(out_dir, state), RunCheckpoint(out_dir, state, clock)]
 
 
 def _use_best_generator(gan: GAN, out_dir: Path, state: dict) -> None:
@@ -593,7 +612,7 @@ def _use_best_generator(gan: GAN, out_dir: Path, state: dict) -> None:
     if best is None:
         raise ValueError(f"keep_best: no epoch of {out_dir} was scored, so there is no best generator. Train with a "
                          "per-epoch FID (`train --fid`, or callbacks=[ganlib.metrics.FIDCallback()]).")
-    gan.sampler.load_weights(out_dir / BEST_GENERATOR)
-    _save_sampler(gan, out_dir, "generator.weights.h5")
+    runs.load_best_generator(out_dir, gan.sampler)
+    runs.save_generator(out_dir, gan.sampler)
     state["generator_epoch"] = best["epoch"]
-    atomic_write(out_dir / "state.json", json.dumps(state, indent=1).encode())
+    runs.write_state(out_dir, state)

@@ -7,16 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import quick_mode
-from .data import project_root, to_uint8
-
-
-def figures_dir() -> Path:
-    """Where figures go: ``figures/`` for the real course; ``build/figures-quick/`` in quick mode, so tests
-    never overwrite the committed figures."""
-    path = project_root() / ("build/figures-quick" if quick_mode() else "figures")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+from .data import to_uint8
+from .files import atomic_write
 
 
 def _as_uint8(images) -> np.ndarray:
@@ -55,8 +47,6 @@ def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
 
 def save_png(array: np.ndarray, path) -> Path:
     """Write a uint8 array (H, W) or (H, W, 3) to a PNG file, atomically."""
-    from .data import atomic_write
-
     return atomic_write(path, png_bytes(array))
 
 
@@ -157,52 +147,6 @@ def plot_confusion(matrix, path=None, title: str = "Asked for vs judged", ylabel
     return fig
 
 
-def load_frames(run_dir) -> list[np.ndarray]:
-    """The per-epoch sample grids of a run folder (``frames/epoch-*.png``), in epoch order."""
-    import imageio.v3 as iio
-
-    files = sorted(Path(run_dir, "frames").glob("epoch-*.png"))
-    if not files:
-        raise FileNotFoundError(f"no frames in {Path(run_dir, 'frames')}: train at least one epoch first.")
-    return [iio.imread(f) for f in files]
-
-
-def _frame_epochs(run_dir) -> list[int]:
-    return [int(f.stem.split("-")[1]) for f in sorted(Path(run_dir, "frames").glob("epoch-*.png"))]
-
-
-def run_captions(run_dir) -> list[str]:
-    """One caption per frame of a run folder (one per epoch when it has no frames yet), for ``save_gif``:
-    ``"epoch 3  D 1.21  G 0.93"``, and ``"epoch 0  untrained"`` for the frame drawn before training."""
-    from .training import read_state
-
-    rows = {row["epoch"]: row for row in (read_state(run_dir) or {"history": []})["history"]}
-    epochs = _frame_epochs(run_dir) or sorted(rows)
-    return [f"epoch {e}  D {rows[e]['d_loss']:.2f}  G {rows[e]['g_loss']:.2f}" if e in rows else
-            f"epoch {e}  untrained" if e == 0 else f"epoch {e}" for e in epochs]
-
-
-def run_column_labels(run_dir) -> list[str] | None:
-    """What each column of a run's frames stands for: the digit asked for (conditional GAN), the latent code
-    (InfoGAN), or None when the columns mean nothing."""
-    from .training import load_config
-
-    config = load_config(run_dir)
-    if config.conditional:
-        return [str(k) for k in range(config.num_classes)]
-    if config.latent_codes:
-        return [f"code {k}" for k in range(config.latent_codes)]
-    return None
-
-
-def save_run_gif(run_dir, path, captions: bool = True, **options) -> Path:
-    """The training animation of a run folder: its frames (from the untrained generator to the last epoch),
-    each captioned with the epoch and losses, the columns labelled with their digit or code. ``options`` go
-    to ``save_gif`` (``fps``, ``size``, ...)."""
-    return save_gif(load_frames(run_dir), path, captions=run_captions(run_dir) if captions else None,
-                    column_labels=run_column_labels(run_dir), **options)
-
-
 def _strip(width: int, height: int, texts) -> np.ndarray:
     """A black strip (height, width) with white ``texts``: (x, text) pairs, x the left edge or, for a
     negative x, the centre at -x."""
@@ -239,7 +183,8 @@ def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4,
 
     ``scale`` enlarges each pixel (nearest neighbour, so digits stay sharp); ``size`` instead picks the
     scale that brings the width closest to ``size`` pixels. ``captions``: one text per frame, drawn above it
-    (``run_captions(run_dir)`` gives epoch and losses). ``column_labels``: one text per column of a grid
+    (``runs.run_captions(run_dir)`` gives epoch and losses; ``runs.save_run_gif`` does it all for a run
+    folder). ``column_labels``: one text per column of a grid
     made by ``image_grid``, drawn above the columns. A path ending in ``.mp4`` writes an H.264 video
     through imageio-ffmpeg; anything else a GIF.
     """
@@ -262,7 +207,8 @@ def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4,
         try:
             import imageio_ffmpeg  # noqa: F401 - only to give a clear message when it is missing
         except ImportError:
-            raise RuntimeError("MP4 export needs imageio-ffmpeg: pip install imageio-ffmpeg (or save a .gif).") from None
+            raise RuntimeError("MP4 export needs imageio-ffmpeg: pip install imageio-ffmpeg "
+                               "(or save a .gif).") from None
         # H.264 players want sizes in 16-pixel blocks; the held last frame is repeated, as video frames
         # share one rate.
         h, w = (-(-big[0].shape[0] // 16) * 16), (-(-big[0].shape[1] // 16) * 16)

@@ -7,14 +7,15 @@ curious student can drive it from Python: set a value, then read the output.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import ipywidgets as widgets
 import numpy as np
 
-from .config import GANConfig
+from .config import CODE, NONE, GANConfig
 from .data import to_uint8
-from .models import has_latent_code, latent_size, num_classes
+from .models import conditioning_of, latent_size
 from .training import generator_inputs
 from .viz import png_bytes
 
@@ -26,9 +27,10 @@ def _draw(generator, noise: np.ndarray, labels=None) -> np.ndarray:
 
 def _digit_picker(generator, value: int, description: str) -> widgets.ToggleButtons:
     # An InfoGAN code picks whatever the GAN learnt to make of it, so it is called a code, not a digit.
-    if has_latent_code(generator):
+    conditioning = conditioning_of(generator)
+    if conditioning.kind == CODE:
         description = description.replace("digit", "code")
-    return widgets.ToggleButtons(options=list(range(num_classes(generator))), value=value, description=description,
+    return widgets.ToggleButtons(options=list(range(conditioning.size)), value=value, description=description,
                                  style={"button_width": "2.2em"})
 
 
@@ -56,8 +58,7 @@ def latent_explorer(generator, seed: int = 0, n_sliders: int = 6, scale: int = 6
     (the uint8 (28, 28) image).
     """
     latent_dim = latent_size(generator)
-    classes = num_classes(generator)
-    picker = _digit_picker(generator, digit, "digit") if classes else None
+    picker = _digit_picker(generator, digit, "digit") if conditioning_of(generator).kind != NONE else None
     seed_box = widgets.IntSlider(value=seed, min=0, max=999, description="seed", continuous_update=False)
     sliders = [widgets.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.1, description=f"z[{i}] +",
                                    continuous_update=False) for i in range(min(n_sliders, latent_dim))]
@@ -96,11 +97,12 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
     ``digit_a``, ``digit_b`` when conditional), ``.image``, ``.strip``, ``.export_button``, ``.status`` and
     ``.path_images()`` (uint8 (steps, 28, 28)).
     """
-    from .viz import figures_dir, image_grid, save_gif
+    from .runs import figures_dir
+    from .viz import image_grid, save_gif
 
     latent_dim = latent_size(generator)
-    classes = num_classes(generator)
-    pickers = [_digit_picker(generator, digit_a, "digit A"), _digit_picker(generator, digit_b, "digit B")] if classes else []
+    pickers = ([_digit_picker(generator, digit_a, "digit A"), _digit_picker(generator, digit_b, "digit B")]
+               if conditioning_of(generator).kind != NONE else [])
     gif_path = Path(gif_path) if gif_path else figures_dir() / "interpolation.gif"
     a = widgets.IntSlider(value=seed_a, min=0, max=999, description="seed A", continuous_update=False)
     b = widgets.IntSlider(value=seed_b, min=0, max=999, description="seed B", continuous_update=False)
@@ -115,7 +117,7 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
         noise = np.stack([slerp(za, zb, s) for s in positions])
         if not pickers:
             return _draw(generator, noise)
-        eye = np.eye(classes, dtype="float32")
+        eye = np.eye(conditioning_of(generator).size, dtype="float32")
         mix = np.asarray(positions, dtype="float32")[:, None]
         return _draw(generator, noise, (1 - mix) * eye[pickers[0].value] + mix * eye[pickers[1].value])
 
@@ -140,125 +142,146 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
     t.observe(update_point, names="value")
     export.on_click(export_gif)
     update_all()
-    box = widgets.VBox([*pickers, widgets.HBox([a, b]), t, widgets.HBox([image, strip]), widgets.HBox([export, status])])
+    box = widgets.VBox([*pickers, widgets.HBox([a, b]), t, widgets.HBox([image, strip]),
+                        widgets.HBox([export, status])])
     box.controls = {"a": a, "b": b, "t": t, **dict(zip(("digit_a", "digit_b"), pickers))}
     box.image, box.strip, box.export_button, box.status = image, strip, export, status
     box.path_images = path_images
     return box
 
 
-def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=None,
-                   background: bool = True) -> widgets.VBox:
-    """Hyperparameter sliders, Train and Stop buttons, a live preview after each epoch, and GIF export.
+class TrainingPanel(widgets.VBox):
+    """Hyperparameter controls, Train and Stop buttons, a live preview after each epoch, and GIF export.
 
-    ``runs_dir``: each combination of settings trains in its own sub-folder, so pressing Train again with the
-    same settings resumes (or extends) that run: Stop, then Train, carries on where it stopped. ``x``:
-    training images float32 (N, 28, 28, 1) in [-1, 1] (default: the config's MNIST subset). ``config``: the
-    starting settings. ``background``: train in a thread so the notebook stays responsive (and Stop can be
-    pressed); ``.join()`` waits for it. Returns a VBox with ``.controls``, ``.train_button``,
-    ``.stop_button``, ``.export_button``, ``.preview``, ``.status``, ``.run_dir`` and ``.result`` (the last
-    ``TrainResult``, or None).
+    Each combination of settings trains in its own sub-folder of ``runs_dir``, so pressing Train again with
+    the same settings resumes (or extends) that run: Stop, then Train, carries on where it stopped. Its
+    parts are attributes: ``controls`` (a dict of widgets by GANConfig field), ``train_button``,
+    ``stop_button``, ``export_button``, ``preview``, ``progress``, ``status``; after a run, ``run_dir`` and
+    ``result`` (the last ``TrainResult``).
     """
-    import threading
 
-    from .training import train
-    from .viz import figures_dir, load_frames, save_run_gif
+    def __init__(self, runs_dir, x=None, config: GANConfig | None = None, gif_path=None, background: bool = True):
+        from .runs import figures_dir
 
-    config = config or GANConfig().for_mode()
-    gif_path = Path(gif_path) if gif_path else figures_dir() / "training_panel.gif"
-    style = {"description_width": "110px"}
+        self.runs_dir, self.x, self.background = Path(runs_dir), x, background
+        self.start_config = config or GANConfig().for_mode()
+        self.gif_path = Path(gif_path) if gif_path else figures_dir() / "training_panel.gif"
+        self.controls = self._make_controls(self.start_config)
+        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
+                                          tooltip="stop after the current epoch; Train resumes from there")
+        self.export_button = widgets.Button(description="Export GIF", icon="film", disabled=True)
+        self.preview = widgets.Image(format="png", width=300, height=300)
+        self.progress = widgets.IntProgress(min=0, max=1, description="epoch")
+        self.status = widgets.HTML("Choose settings, then press <b>Train</b>.")
+        self.run_dir, self.result, self.thread = None, None, None
+        self._stop_requested = threading.Event()
+        self.train_button.on_click(self.on_train)
+        self.stop_button.on_click(self.on_stop)
+        self.export_button.on_click(self.on_export)
+        super().__init__([widgets.HBox([widgets.VBox(list(self.controls.values())), self.preview]),
+                          widgets.HBox([self.train_button, self.stop_button, self.export_button, self.progress]),
+                          self.status])
 
-    def lr_slider(value, label):
-        return widgets.FloatLogSlider(value=value, base=10, min=-5, max=-2, step=0.1, description=label,
-                                      readout_format=".1e", style=style, continuous_update=False)
+    @staticmethod
+    def _make_controls(config: GANConfig) -> dict:
+        style = {"description_width": "110px"}
 
-    def choice(options, value, label):
-        return widgets.Dropdown(options=sorted({*options, value}), value=value, description=label, style=style)
+        def lr_slider(value, label):
+            return widgets.FloatLogSlider(value=value, base=10, min=-5, max=-2, step=0.1, description=label,
+                                          readout_format=".1e", style=style, continuous_update=False)
 
-    controls = {
-        "g_lr": lr_slider(config.g_lr, "generator lr"),
-        "d_lr": lr_slider(config.d_lr, "discrim. lr"),
-        "batch_size": choice({32, 64, 128, 256, 512}, config.batch_size, "batch size"),
-        "latent_dim": choice({2, 8, 32, 64, 100, 128}, config.latent_dim, "latent size"),
-        "epochs": widgets.IntSlider(value=config.epochs, min=1, max=max(50, config.epochs), description="epochs",
-                                    style=style, continuous_update=False),
-    }
-    train_button = widgets.Button(description="Train", button_style="primary", icon="play")
-    stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
-                                 tooltip="stop after the current epoch; Train resumes from there")
-    export_button = widgets.Button(description="Export GIF", icon="film", disabled=True)
-    preview = widgets.Image(format="png", width=300, height=300)
-    progress = widgets.IntProgress(min=0, max=1, description="epoch")
-    status = widgets.HTML("Choose settings, then press <b>Train</b>.")
-    box = widgets.VBox()
-    stop_requested = threading.Event()
+        def choice(options, value, label):
+            return widgets.Dropdown(options=sorted({*options, value}), value=value, description=label, style=style)
 
-    def chosen_config() -> GANConfig:
-        values = {name: c.value for name, c in controls.items()}
-        return dataclasses.replace(config, **values)  # validates: out-of-range values raise ValueError
+        return {
+            "g_lr": lr_slider(config.g_lr, "generator lr"),
+            "d_lr": lr_slider(config.d_lr, "discrim. lr"),
+            "batch_size": choice({32, 64, 128, 256, 512}, config.batch_size, "batch size"),
+            "latent_dim": choice({2, 8, 32, 64, 100, 128}, config.latent_dim, "latent size"),
+            "epochs": widgets.IntSlider(value=config.epochs, min=1, max=max(50, config.epochs), description="epochs",
+                                        style=style, continuous_update=False),
+        }
 
-    def on_epoch_end(model, epoch, logs):
-        progress.value = epoch + 1
-        preview.value = png_bytes(load_frames(box.run_dir)[-1], 2)
-        status.value = (f"epoch {epoch + 1}: d_loss {logs['d_loss']:.3f}, g_loss {logs['g_loss']:.3f}, "
-                        f"D(real) {logs['real_score']:.2f}, D(fake) {logs['fake_score']:.2f}")
-        if stop_requested.is_set():
+    def chosen_config(self) -> GANConfig:
+        """The starting config with the controls' values; raises ``ValueError`` for an out-of-range value."""
+        return dataclasses.replace(self.start_config, **{name: c.value for name, c in self.controls.items()})
+
+    def on_train(self, _=None):
+        """Train (or resume) the chosen settings' run, in a thread when ``background``."""
+        try:
+            config = self.chosen_config()
+        except ValueError as e:
+            self.status.value = f"<span style='color:#b00'>{e}</span>"
+            return
+        name = f"g{config.g_lr:.0e}_d{config.d_lr:.0e}_b{config.batch_size}_z{config.latent_dim}"
+        self.run_dir = self.runs_dir / name
+        self.progress.max, self.progress.value = config.epochs, 0
+        self.train_button.disabled, self.stop_button.disabled = True, False
+        self._stop_requested.clear()
+        self.status.value = f"training in <code>{self.run_dir}</code> …"
+        if self.background:
+            self.thread = threading.Thread(target=self._run, args=(config,), daemon=True)
+            self.thread.start()
+        else:
+            self._run(config)
+
+    def on_stop(self, _=None):
+        """Ask the training to stop after the current epoch."""
+        self._stop_requested.set()
+        self.status.value += " stopping after this epoch …"
+
+    def on_export(self, _=None):
+        """Write the run's training animation to ``gif_path``."""
+        from .runs import save_run_gif
+
+        save_run_gif(self.run_dir, self.gif_path)
+        self.status.value = f"Saved <code>{self.gif_path}</code>."
+
+    def join(self, timeout=None):
+        """Wait for a background training to end."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def _on_epoch_end(self, model, epoch: int, logs: dict):
+        from .runs import load_frames
+
+        self.progress.value = epoch + 1
+        self.preview.value = png_bytes(load_frames(self.run_dir)[-1], 2)
+        self.status.value = (f"epoch {epoch + 1}: d_loss {logs['d_loss']:.3f}, g_loss {logs['g_loss']:.3f}, "
+                             f"D(real) {logs['real_score']:.2f}, D(fake) {logs['fake_score']:.2f}")
+        if self._stop_requested.is_set():
             model.stop_training = True
 
-    def run(cfg: GANConfig):
+    def _run(self, config: GANConfig):
         import keras
+
+        from .training import train
+
+        panel = self
 
         class Live(keras.callbacks.Callback):
             def on_epoch_end(self, epoch, logs=None):
-                on_epoch_end(self.model, epoch, logs or {})
+                panel._on_epoch_end(self.model, epoch, logs or {})
 
         try:
-            box.result = train(cfg, box.run_dir, x=x, verbose=0, callbacks=[Live()])
-            done = len(box.result.history)
-            why = "stopped by you: press Train to resume" if done < cfg.epochs and stop_requested.is_set() else \
-                box.result.stopped
-            status.value += f" — {done}/{cfg.epochs} epochs ({why}, {box.result.seconds:.0f} s in all)."
-            export_button.disabled = False
+            self.result = train(config, self.run_dir, x=self.x, verbose=0, callbacks=[Live()])
+            done = len(self.result.history)
+            why = ("stopped by you: press Train to resume" if done < config.epochs and self._stop_requested.is_set()
+                   else f"stopped by the {self.result.stopped}" if self.result.stopped != "epochs" else "done")
+            self.status.value += (f" — {done} of {config.epochs} epochs, {why}; "
+                                  f"{self.result.seconds:.0f} s of training in this folder.")
+            self.export_button.disabled = False
         except Exception as e:  # noqa: BLE001 - show the reason in the panel; the checkpoint is kept
-            status.value = f"<span style='color:#b00'>{type(e).__name__}: {e}</span>"
+            self.status.value = f"<span style='color:#b00'>{type(e).__name__}: {e}</span>"
         finally:
-            train_button.disabled, stop_button.disabled = False, True
+            self.train_button.disabled, self.stop_button.disabled = False, True
 
-    def on_train(_=None):
-        try:
-            cfg = chosen_config()
-        except ValueError as e:
-            status.value = f"<span style='color:#b00'>{e}</span>"
-            return
-        box.run_dir = Path(runs_dir) / f"g{cfg.g_lr:.0e}_d{cfg.d_lr:.0e}_b{cfg.batch_size}_z{cfg.latent_dim}"
-        progress.max, progress.value = cfg.epochs, 0
-        train_button.disabled, stop_button.disabled = True, False
-        stop_requested.clear()
-        status.value = f"training in <code>{box.run_dir}</code> …"
-        if background:
-            box.thread = threading.Thread(target=run, args=(cfg,), daemon=True)
-            box.thread.start()
-        else:
-            run(cfg)
 
-    def on_stop(_=None):
-        stop_requested.set()
-        status.value += " stopping after this epoch …"
-
-    def on_export(_=None):
-        save_run_gif(box.run_dir, gif_path)
-        status.value = f"Saved <code>{gif_path}</code>."
-
-    def join(timeout=None):
-        if box.thread is not None:
-            box.thread.join(timeout)
-
-    train_button.on_click(on_train)
-    stop_button.on_click(on_stop)
-    export_button.on_click(on_export)
-    box.children = [widgets.HBox([widgets.VBox(list(controls.values())), preview]),
-                    widgets.HBox([train_button, stop_button, export_button, progress]), status]
-    box.controls, box.train_button, box.stop_button, box.export_button = controls, train_button, stop_button, \
-        export_button
-    box.preview, box.status, box.result, box.run_dir, box.thread, box.join = preview, status, None, None, None, join
-    return box
+def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=None,
+                   background: bool = True) -> TrainingPanel:
+    """The training panel (see ``TrainingPanel``): ``runs_dir`` holds one sub-folder per combination of
+    settings; ``x``: training images float32 (N, 28, 28, 1) in [-1, 1] (default: the config's MNIST subset);
+    ``config``: the starting settings; ``background``: train in a thread so the notebook stays responsive
+    (and Stop can be pressed), ``.join()`` waits for it."""
+    return TrainingPanel(runs_dir, x=x, config=config, gif_path=gif_path, background=background)

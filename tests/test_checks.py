@@ -29,7 +29,8 @@ def test_same_network_names_the_layer_that_differs():
 
 def test_same_network_catches_equal_shapes_that_compute_something_else():
     x = keras.Input((3,))
-    other = keras.Model(x, keras.layers.Dense(1)(keras.layers.Dropout(0.0)(keras.layers.Dense(4, activation="relu")(x))))
+    h = keras.layers.Dense(4, activation="relu")(x)  # the same shapes as small(), another function
+    other = keras.Model(x, keras.layers.Dense(1)(keras.layers.Dropout(0.0)(h)))
     with pytest.raises(Mismatch, match="outputs differ"):
         same_network(other, small())
 

@@ -1,9 +1,18 @@
 import json
+import re
 
 import numpy as np
 import pytest
 
 from ganlib.cli import main
+
+
+def refused(capsys, match, argv):
+    """The command line refuses ``argv`` with one line on stderr matching ``match`` and exit status 2."""
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert re.search(match, err) and err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
 
 
 def test_train_generate_evaluate_round_trip(tmp_path, capsys, mnist):
@@ -23,8 +32,8 @@ def test_train_generate_evaluate_round_trip(tmp_path, capsys, mnist):
     assert images.shape == (12, 28, 28) and images.dtype == np.uint8
     assert out.with_suffix(".png").exists()
     assert set(np.load(out)) == {"images"}  # the default's latent codes are not labels: none are saved
-    with pytest.raises(SystemExit, match="code k is not digit k"):
-        main(["generate", "--checkpoint", str(run), "--digit", "3", "--out", str(out)])
+    refused(capsys, "code k is not digit k",
+            ["generate", "--checkpoint", str(run), "--digit", "3", "--out", str(out)])
 
     assert main(["evaluate", str(out), "--json", str(tmp_path / "r.json")]) == 0
     report = json.loads((tmp_path / "r.json").read_text())
@@ -36,15 +45,10 @@ def test_train_generate_evaluate_round_trip(tmp_path, capsys, mnist):
     assert recorded["evaluation"]["n"] == 50 and recorded["epochs_done"] == 1
 
 
-def test_bad_settings_are_refused_with_the_reason(tmp_path):
-    import pytest
-
-    with pytest.raises(SystemExit, match="g_lr=7 is out of range"):
-        main(["train", "--out", str(tmp_path), "--set", "g_lr=7"])
-    with pytest.raises(SystemExit, match="must be JSON"):
-        main(["train", "--out", str(tmp_path), "--set", "gen_filters=(1,2"])
-    with pytest.raises(SystemExit, match="--keep-best needs --fid"):
-        main(["train", "--out", str(tmp_path), "--keep-best"])
+def test_bad_settings_are_refused_with_the_reason(tmp_path, capsys):
+    refused(capsys, "g_lr=7 is out of range", ["train", "--out", str(tmp_path), "--set", "g_lr=7"])
+    refused(capsys, "must be JSON", ["train", "--out", str(tmp_path), "--set", "gen_filters=(1,2"])
+    refused(capsys, "--keep-best needs --fid", ["train", "--out", str(tmp_path), "--keep-best"])
 
 
 def test_pretrained_checkpoint_draws_recognisable_digits(tmp_path):
@@ -80,23 +84,82 @@ def test_pretrained_conditional_draws_the_asked_digit(tmp_path, capsys):
     assert json.loads((tmp_path / "r.json").read_text())["generated"]["label_agreement"] >= 0.95
 
 
-def test_digit_is_refused_where_it_cannot_be_honoured(tmp_path):
-    import pytest
-
-    with pytest.raises(SystemExit, match="code k is not digit k"):  # its codes were learnt without labels
-        main(["generate", "--checkpoint", "pretrained", "--digit", "3", "--out", str(tmp_path / "x.npz")])
-    with pytest.raises(SystemExit, match="from 0 to 9"):
-        main(["generate", "--checkpoint", "pretrained-conditional", "--digit", "12", "--out", str(tmp_path / "x.npz")])
-    with pytest.raises(SystemExit, match="not a training run folder"):
-        main(["generate", "--checkpoint", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.npz")])
+def test_digit_is_refused_where_it_cannot_be_honoured(tmp_path, capsys):
+    out = str(tmp_path / "x.npz")
+    # The shipped generator's codes were learnt without labels.
+    refused(capsys, "code k is not digit k", ["generate", "--checkpoint", "pretrained", "--digit", "3", "--out", out])
+    refused(capsys, "from 0 to 9",
+            ["generate", "--checkpoint", "pretrained-conditional", "--digit", "12", "--out", out])
+    refused(capsys, "not a training run folder", ["generate", "--checkpoint", str(tmp_path / "nothing"), "--out", out])
 
 
-def test_a_run_without_codes_refuses_digit(tmp_path):
+def test_a_run_without_codes_refuses_digit(tmp_path, capsys):
     run = tmp_path / "plain"
     assert main(["train", "--out", str(run), "--quick", "--epochs", "1", "--n-train", "256", "--batch-size", "64",
-                 "--set", "latent_codes=0", "--set", "disc_filters=[8,16]"]) == 0
+                 "--set", "conditioning=none", "--set", "disc_filters=[8,16]"]) == 0
     out = tmp_path / "s.npz"
     assert main(["generate", "--checkpoint", str(run), "--n", "20", "--out", str(out)]) == 0
     assert np.load(out)["images"].shape == (20, 28, 28)
-    with pytest.raises(SystemExit, match="unconditional generator"):
-        main(["generate", "--checkpoint", str(run), "--digit", "3", "--out", str(out)])
+    refused(capsys, "unconditional generator",
+            ["generate", "--checkpoint", str(run), "--digit", "3", "--out", str(out)])
+
+
+@pytest.fixture
+def bad_inputs(tmp_path):
+    """Files a student might hand the command line by mistake."""
+    np.savez(tmp_path / "floats.npz", images=np.zeros((4, 28, 28), "float32"))
+    np.savez(tmp_path / "shape.npz", images=np.zeros((4, 32, 32), "uint8"))
+    np.savez(tmp_path / "nothing.npz", pixels=np.zeros((4, 28, 28), "uint8"))
+    (tmp_path / "notes.txt").write_text("not an npz")
+    broken = tmp_path / "broken-run"
+    broken.mkdir()
+    (broken / "config.json").write_text("{ half a config")
+    return tmp_path
+
+
+CASES = [  # (arguments, what the one line must say)
+    (["generate", "--checkpoint", "pretrained", "--n", "-5", "--out", "{tmp}/x.npz"], "--n: -5: give at least 1"),
+    (["generate", "--checkpoint", "pretrained", "--n", "many", "--out", "{tmp}/x.npz"], "is not a whole number"),
+    (["evaluate", "{tmp}/floats.npz"], "expected uint8 images of shape \\(N, 28, 28\\), got float32"),
+    (["evaluate", "{tmp}/shape.npz"], "expected uint8 images of shape \\(N, 28, 28\\), got uint8 \\(4, 32, 32\\)"),
+    (["evaluate", "{tmp}/nothing.npz"], "has no 'images' array"),
+    (["evaluate", "{tmp}/notes.txt"], "notes.txt is not an .npz file"),
+    (["evaluate", "{tmp}/missing.npz"], "missing.npz not found"),
+    (["evaluate"], "give SAMPLES.npz or --checkpoint DIR"),
+    (["generate", "--checkpoint", "{tmp}/broken-run", "--out", "{tmp}/x.npz"],
+     "config.json is not valid JSON"),
+    (["train", "--out", "{tmp}/r", "--set", "nosuch=1"],
+     "GANConfig has no field 'nosuch'; the fields are .*batch_size"),
+    (["train", "--out", "{tmp}/r", "--set", "batch_size=0"], "GANConfig.batch_size=0 is out of range"),
+    (["train", "--out", "{tmp}/r", "--set", "conditioning=digits"], "use 'none', 'labels' or 'code'"),
+    (["gif", "{tmp}/nowhere", "--out", "{tmp}/a.gif"], "no frames in .*train at least one epoch first"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CASES, ids=[" ".join(c[0][:2]) + f" #{i}" for i, c in enumerate(CASES)])
+def test_every_user_error_is_one_line_and_exit_status_2(bad_inputs, capsys, argv, message):
+    argv = [a.replace("{tmp}", str(bad_inputs)) for a in argv]
+    if argv[0] == "generate" and argv[3] in ("-5", "many"):  # argparse's own errors: usage, then the reason
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2 and re.search(message, capsys.readouterr().err)
+        return
+    refused(capsys, message, argv)
+
+
+def test_debug_shows_the_traceback(bad_inputs):
+    with pytest.raises(ValueError, match="expected uint8 images"):
+        main(["--debug", "evaluate", str(bad_inputs / "floats.npz")])
+
+
+def test_train_on_your_own_images_from_the_command_line(tmp_path, mnist, capsys):
+    (x, y), _ = mnist
+    np.savez(tmp_path / "mine.npz", images=x[:256], labels=y[:256])
+    run = tmp_path / "mine"
+    assert main(["train", "--out", str(run), "--data", str(tmp_path / "mine.npz"), "--epochs", "1",
+                 "--batch-size", "64", "--set", "disc_filters=[8,16]"]) == 0
+    assert json.loads((run / "state.json").read_text())["history"][0]["epoch"] == 1
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose" / "a.png").write_bytes(b"not a png")
+    refused(capsys, "a.png: not a readable image", ["train", "--out", str(tmp_path / "r2"), "--data",
+                                                     str(tmp_path / "loose")])

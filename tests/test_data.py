@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganlib import data
+from ganlib import data, sources
 
 NAME = "t10k-labels-idx1-ubyte"
 
@@ -25,9 +25,9 @@ def test_load_mnist_matches_keras_format(mnist):
 @pytest.fixture(scope="module")
 def label_file(mnist):
     """The bytes of the real t10k labels IDX file (its SHA-256 is the canonical one)."""
-    src = data.fetch_file(NAME, data.MNIST_SHA256[NAME], data.data_dir())
+    src = sources.fetch_file(NAME, sources.MNIST_SHA256[NAME], data.data_dir())
     payload = src.read_bytes()
-    assert hashlib.sha256(payload).hexdigest() == data.MNIST_SHA256[NAME]
+    assert hashlib.sha256(payload).hexdigest() == sources.MNIST_SHA256[NAME]
     return payload
 
 
@@ -48,18 +48,18 @@ def server(tmp_path, label_file):
 
 def test_fetch_falls_back_past_a_wrong_file(server, tmp_path, label_file):
     dest = tmp_path / "dest"
-    path = data.fetch_file(NAME, data.MNIST_SHA256[NAME], dest, sources=[f"{server}/bad/", f"{server}/good/"])
+    path = sources.fetch_file(NAME, sources.MNIST_SHA256[NAME], dest, sources=[f"{server}/bad/", f"{server}/good/"])
     assert path.read_bytes() == label_file
     assert not list(dest.glob("*.part"))
 
 
 def test_fetch_refuses_a_bad_checksum_and_says_where_to_put_the_file(server, tmp_path):
     dest = tmp_path / "dest"
-    with pytest.raises(data.DownloadError) as err:
-        data.fetch_file(NAME, data.MNIST_SHA256[NAME], dest, sources=[f"{server}/bad/", f"{server}/missing/"])
+    with pytest.raises(sources.DownloadError) as err:
+        sources.fetch_file(NAME, sources.MNIST_SHA256[NAME], dest, sources=[f"{server}/bad/", f"{server}/missing/"])
     msg = str(err.value)
     assert "checksum mismatch" in msg and "refused" in msg
-    assert str(dest / NAME) in msg and data.MNIST_SHA256[NAME] in msg
+    assert str(dest / NAME) in msg and sources.MNIST_SHA256[NAME] in msg
     assert not (dest / NAME).exists()
 
 
@@ -67,7 +67,7 @@ def test_damaged_local_file_is_kept_aside_and_refetched(server, tmp_path, label_
     dest = tmp_path / "dest"
     dest.mkdir()
     (dest / NAME).write_bytes(b"garbage")
-    data.fetch_file(NAME, data.MNIST_SHA256[NAME], dest, sources=[f"{server}/good/"])
+    sources.fetch_file(NAME, sources.MNIST_SHA256[NAME], dest, sources=[f"{server}/good/"])
     assert (dest / NAME).read_bytes() == label_file
     assert (dest / f"{NAME}.bad").read_bytes() == b"garbage"
 
@@ -161,7 +161,7 @@ def test_fashion_mnist_through_the_checksummed_idx_path(tmp_path):
     (x, y), (xt, yt) = data.load_fashion_mnist(tmp_path, sources=("apt:dataset-fashion-mnist",), use_keras=False)
     assert x.shape == (60000, 28, 28) and xt.shape == (10000, 28, 28) and x.dtype == np.uint8
     assert y[:5].tolist() == [9, 0, 0, 3, 0] and len(data.FASHION_CLASSES) == 10
-    assert all(data.sha256_of(tmp_path / n) == sha for n, sha in data.FASHION_SHA256.items())
+    assert all(sources.sha256_of(tmp_path / n) == sha for n, sha in sources.FASHION_SHA256.items())
 
 
 def test_images_of_mixed_sizes_get_a_clear_error(mnist):

@@ -103,3 +103,36 @@ def test_class_gap_against_uniform_and_against_real_shares(test_digits):
     # Half the test digits share out like all of them (within 1 %), while MNIST's own shares are over 1 % from
     # uniform: the issue's "within 1 % of uniform" is a bar that real digits miss.
     assert metrics.class_gap(probs[:5000], probs) < 0.01 < metrics.class_gap(probs)
+
+
+def exactly(cov_diagonal, n=400, seed=0):
+    """n points (n, D) whose sample mean is exactly 0 and sample covariance exactly diag(cov_diagonal)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, len(cov_diagonal)))
+    q, _ = np.linalg.qr(x - x.mean(0))  # orthonormal columns, each orthogonal to the all-ones vector
+    return q * np.sqrt(n - 1) * np.sqrt(cov_diagonal)
+
+
+def test_frechet_distance_covariance_term_matches_the_closed_form():
+    """Equal means, covariances diag(a) and diag(b): FID = sum (sqrt(a) - sqrt(b))^2."""
+    a, b = np.array([1.0, 4.0, 9.0, 0.25]), np.array([4.0, 1.0, 9.0, 1.0])
+    expected = np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)  # 1 + 1 + 0 + 0.25
+    assert metrics.frechet_distance(exactly(a), exactly(b, seed=1)) == pytest.approx(expected, rel=1e-9)
+    assert metrics.frechet_distance(exactly(a), exactly(a, seed=2)) == pytest.approx(0, abs=1e-9)
+
+
+def test_precision_and_recall_on_sets_with_known_overlap():
+    """Real: clusters A and B. Fake: cluster A and a cluster C far from both. Half the fakes are real-like
+    (precision 0.5), and half the real digits are covered (recall 0.5)."""
+    rng = np.random.default_rng(0)
+
+    def cluster(centre, n=200):
+        return centre + 0.1 * rng.standard_normal((n, 8))
+
+    a, b, c = np.zeros(8), np.full(8, 10.0), np.full(8, -10.0)
+    real = np.concatenate([cluster(a), cluster(b)])
+    fake = np.concatenate([cluster(a), cluster(c)])
+    precision, recall = metrics.precision_recall(fake, real)
+    assert precision == pytest.approx(0.5, abs=0.02) and recall == pytest.approx(0.5, abs=0.02)
+    precision, recall = metrics.precision_recall(cluster(a), real)  # only A: all real-like, half the variety
+    assert precision == pytest.approx(1.0, abs=0.02) and recall == pytest.approx(0.5, abs=0.02)

@@ -1,3 +1,6 @@
+import json
+
+import keras
 import numpy as np
 import pytest
 
@@ -31,7 +34,11 @@ def test_models_follow_the_config():
     g, d = build_models(GANConfig(latent_dim=32, gen_filters=(64, 32, 16), disc_filters=(16, 32), kernel_size=3))
     assert latent_size(g) == 32
     assert g.get_layer("image").kernel.shape[:2] == (3, 3)
-    assert d.count_params() < g.count_params()
+    # Counted from the layers: two 3×3 convolutions (16 and 32 maps), the hidden dense layer on the 7×7×32
+    # features, the real/fake unit and the head for the ten latent codes.
+    conv = (3 * 3 * 1 * 16 + 16) + (3 * 3 * 16 * 32 + 32)
+    dense = 7 * 7 * 32 * 128 + 128
+    assert d.count_params() == conv + dense + (128 + 1) + (128 * 10 + 10)
 
 
 def test_config_rejects_out_of_range_values():
@@ -43,10 +50,11 @@ def test_config_rejects_out_of_range_values():
 
 
 def test_conditional_generator_takes_one_hot_labels_and_draws_per_label():
-    from ganlib.models import is_conditional, latent_size, num_classes
+    from ganlib.config import LABELS, Conditioning
+    from ganlib.models import conditioning_of, latent_size
 
-    g = build_generator(latent_dim=16, filters=(32, 16, 8), num_classes=10)
-    assert is_conditional(g) and num_classes(g) == 10 and latent_size(g) == 16
+    g = build_generator(latent_dim=16, filters=(32, 16, 8), conditioning=Conditioning(LABELS, 10))
+    assert conditioning_of(g) == Conditioning(LABELS, 10) and latent_size(g) == 16
     noise = np.repeat(np.random.default_rng(0).standard_normal((1, 16)).astype("float32"), 2, axis=0)
     labels = np.eye(10, dtype="float32")[[3, 8]]
     out = np.asarray(g([noise, labels]))
@@ -55,7 +63,9 @@ def test_conditional_generator_takes_one_hot_labels_and_draws_per_label():
 
 
 def test_projection_discriminator_scores_depend_on_the_label():
-    d = build_discriminator(filters=(8, 16), num_classes=10)
+    from ganlib.config import LABELS, Conditioning
+
+    d = build_discriminator(filters=(8, 16), conditioning=Conditioning(LABELS, 10))
     images = np.random.default_rng(1).uniform(-1, 1, (2, 28, 28, 1)).astype("float32")
     p3 = np.asarray(d([images, np.eye(10, dtype="float32")[[3, 3]]]))
     p5 = np.asarray(d([images, np.eye(10, dtype="float32")[[5, 5]]]))
@@ -63,27 +73,45 @@ def test_projection_discriminator_scores_depend_on_the_label():
 
 
 def test_unconditional_models_stay_single_input():
-    from ganlib.models import is_conditional
+    from ganlib.config import LABELS, NONE, Conditioning
+    from ganlib.models import conditioning_of
 
-    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_codes=0))
-    assert not is_conditional(g) and not is_conditional(d)
-    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), conditional=True))
-    assert is_conditional(g) and is_conditional(d)
+    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), conditioning=Conditioning()))
+    assert len(g.inputs) == len(d.inputs) == 1 and conditioning_of(g).kind == conditioning_of(d).kind == NONE
+    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), conditioning=Conditioning(LABELS, 10)))
+    assert len(g.inputs) == len(d.inputs) == 2 and conditioning_of(g) == conditioning_of(d) == Conditioning(LABELS, 10)
 
 
 def test_latent_code_models_take_a_code_and_guess_it_back():
-    from ganlib.models import has_latent_code, is_conditional, num_classes
+    from ganlib.config import CODE, Conditioning
+    from ganlib.models import conditioning_of
     from ganlib.widgets import latent_explorer
 
-    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_dim=16, latent_codes=10))
-    assert is_conditional(g) and num_classes(g) == 10  # the code enters like a label: one-hot beside the noise
-    assert has_latent_code(g) and not has_latent_code(build_models(GANConfig(conditional=True))[0])
+    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_dim=16))
+    assert conditioning_of(g) == Conditioning(CODE, 10)  # the default: ten codes, one-hot beside the noise
     assert latent_explorer(g).controls["digit"].description == "code"  # a picker that does not promise a digit
-    assert not is_conditional(d)  # but the discriminator is not told it: it must read it off the image
+    assert len(d.inputs) == 1  # the discriminator is not told the code: it must read it off the image
     real, code_logits = d(np.zeros((3, 28, 28, 1), "float32"))
     assert real.shape == (3, 1) and code_logits.shape == (3, 10)
-    assert GANConfig(latent_codes=10, conditional=True).latent_codes == 0  # the label takes the code's place
-    assert GANConfig().latent_codes == 10 and GANConfig.tutorial().latent_codes == 0
-    assert GANConfig.from_dict({"seed": 1}).latent_codes == 0  # a config.json from before the codes: none
-    with pytest.raises(ValueError, match="latent_codes"):
-        GANConfig(latent_codes=1)
+    # A clone (the EMA generator, or a student's copy) carries no conditioning: it is read from the inputs.
+    assert conditioning_of(keras.models.clone_model(g)) == Conditioning(CODE, 10)
+
+
+def test_conditioning_is_one_field_saved_and_read_back():
+    from ganlib.config import CODE, LABELS, Conditioning
+
+    config = GANConfig(conditioning="labels:10")
+    assert config.conditioning == Conditioning(LABELS, 10) and config.labelled
+    assert json.loads(config.to_json())["conditioning"] == {"kind": "labels", "size": 10}
+    assert GANConfig.from_dict(json.loads(config.to_json())) == config
+    assert GANConfig.tutorial().conditioning == Conditioning()
+    # config.json files from before the field: three fields, or none at all (a run from before the codes).
+    assert GANConfig.from_dict({"seed": 1}).conditioning == Conditioning()
+    assert GANConfig.from_dict({"conditional": True, "num_classes": 10, "latent_codes": 0}).conditioning == \
+        Conditioning(LABELS, 10)
+    assert GANConfig.from_dict({"conditional": False, "latent_codes": 10}).conditioning == Conditioning(CODE, 10)
+    assert GANConfig.from_dict({"extra": {"jit_compile": True}}).jit_compile
+    with pytest.raises(ValueError, match="size is an integer from 2 to 1000"):
+        Conditioning(CODE, 1)
+    with pytest.raises(ValueError, match="use 'none', 'labels' or 'code'"):
+        GANConfig(conditioning="digits:10")

@@ -1,5 +1,4 @@
 """The project's own rules: pinned environments agree, notebooks follow one output policy and use ganlib."""
-import ast
 import json
 import re
 from pathlib import Path

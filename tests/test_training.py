@@ -9,7 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from ganlib.training import TrainingDiverged, build_gan, generate, load_generator, read_state, train
+from ganlib.config import CODE, LABELS, Conditioning
+from ganlib.runs import load_generator, read_state
+from ganlib.training import TrainingDiverged, build_gan, generate, train
 
 
 def weights_of(model):
@@ -82,7 +84,9 @@ def test_killed_process_resumes_to_the_same_state(tmp_path):
             os.path.exists(sys.argv[1] + "/state.json") else None))  # in epoch 2, after epoch 1's checkpoint
         train(cfg, sys.argv[1], verbose=0, callbacks=[kill])
     """)
-    run = lambda folder, mode: subprocess.run([sys.executable, "-c", script, str(folder), mode], timeout=300)
+    def run(folder, mode):
+        return subprocess.run([sys.executable, "-c", script, str(folder), mode], timeout=300)
+
     assert run(tmp_path / "killed", "kill").returncode == -signal.SIGKILL
     assert read_state(tmp_path / "killed")["epoch"] == 1
     assert run(tmp_path / "killed", "resume").returncode == 0
@@ -163,16 +167,16 @@ def small_labelled(mnist):
 
 
 def test_conditional_run_trains_resumes_and_draws_the_asked_digit_grid(tiny_config, small_labelled, tmp_path):
-    from ganlib.models import num_classes
-    from ganlib.viz import load_frames
+    from ganlib.models import conditioning_of
+    from ganlib.runs import load_frames
 
     x, y = small_labelled
-    config = dataclasses.replace(tiny_config, conditional=True, epochs=1)
+    config = dataclasses.replace(tiny_config, conditioning=Conditioning(LABELS, 10), epochs=1)
     train(config, tmp_path, x=x, y=y, verbose=0)
     result = train(dataclasses.replace(config, epochs=2), tmp_path, x=x, y=y, verbose=0)
     assert [row["epoch"] for row in result.history] == [1, 2]
     generator = load_generator(tmp_path)
-    assert num_classes(generator) == 10
+    assert conditioning_of(generator) == Conditioning(LABELS, 10)
     sevens = generate(generator, 6, seed=0, labels=np.full(6, 7))
     threes = generate(generator, 6, seed=0, labels=np.full(6, 3))
     assert sevens.shape == (6, 28, 28) and not np.array_equal(sevens, threes)
@@ -182,17 +186,18 @@ def test_conditional_run_trains_resumes_and_draws_the_asked_digit_grid(tiny_conf
 
 def test_conditional_run_needs_valid_labels(tiny_config, small_labelled, tmp_path):
     x, _ = small_labelled
-    config = dataclasses.replace(tiny_config, conditional=True, epochs=1)
+    config = dataclasses.replace(tiny_config, conditioning=Conditioning(LABELS, 10), epochs=1)
     with pytest.raises(ValueError, match="needs the labels"):
         train(config, tmp_path / "a", x=x, verbose=0)
     with pytest.raises(ValueError, match="labels must be ints 0 to 9"):
         train(config, tmp_path / "b", x=x, y=np.full(len(x), 12), verbose=0)
     with pytest.raises(ValueError, match="cannot draw a chosen digit"):
-        generate(build_gan(dataclasses.replace(tiny_config, latent_codes=0)).generator, 3, labels=[1, 2, 3])
+        unconditional = dataclasses.replace(tiny_config, conditioning=Conditioning())
+        generate(build_gan(unconditional).generator, 3, labels=[1, 2, 3])
 
 
 def test_runs_dir_can_be_redirected(monkeypatch, tmp_path):
-    from ganlib.training import runs_dir
+    from ganlib.runs import runs_dir
 
     assert runs_dir().parts[-2:] == ("build", "runs-quick")  # quick mode in tests
     monkeypatch.setenv("GANLIB_RUNS_DIR", str(tmp_path / "elsewhere"))
@@ -229,11 +234,12 @@ def test_keep_best_without_a_per_epoch_fid_says_what_to_add(tiny_config, small_x
 
 
 def test_latent_code_run_learns_to_show_its_code_without_labels(tiny_config, small_x, tmp_path):
+    from ganlib.runs import load_frames
     from ganlib.training import generator_inputs
-    from ganlib.viz import load_frames
 
     # Full weight: the course's light 0.05 needs more than 48 steps to show; this checks the mechanism.
-    config = dataclasses.replace(tiny_config, latent_codes=10, code_weight=1.0, batch_size=32, epochs=3)
+    config = dataclasses.replace(tiny_config, conditioning=Conditioning(CODE, 10), code_weight=1.0, batch_size=32,
+                                 epochs=3)
     result = train(config, tmp_path, x=small_x, verbose=0)  # no labels given
     losses = [row["code_loss"] for row in result.history]
     assert losses[-1] < losses[0] and losses[-1] < np.log(10)  # log 10: guessing the code at random
@@ -245,3 +251,49 @@ def test_latent_code_run_learns_to_show_its_code_without_labels(tiny_config, sma
     _, logits = result.gan.discriminator(fakes, training=False)
     assert (np.asarray(logits).argmax(1) == codes).mean() > 0.3  # read back off fresh fakes; chance is 0.1
     assert load_frames(tmp_path)[-1].shape[1] == 10 * 28 + 11 * 2  # one column per code
+
+
+def test_ema_generator_is_the_moving_average_with_warm_up(tiny_config, small_x):
+    """After step t the average moves (1 - decay) of the way to the new weights, decay = min(ema, (1+t)/(10+t))."""
+    gan = build_gan(dataclasses.replace(tiny_config, ema=0.999))
+    before = [w.copy() for w in gan.ema_generator.get_weights()]
+    np.testing.assert_array_equal(before[0], gan.generator.get_weights()[0])  # it starts as a copy
+    gan.train_step(small_x[:64])
+    decay = min(0.999, 2.0 / 11.0)  # t = 1 after the first step: the warm-up's short average
+    for avg, old, new in zip(gan.ema_generator.get_weights(), before, gan.generator.get_weights()):
+        np.testing.assert_allclose(avg, decay * old + (1 - decay) * new, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(gan.ema_generator.get_weights()[0], gan.generator.get_weights()[0])
+    assert gan.sampler is gan.ema_generator
+
+
+def test_learning_rate_decay_follows_the_clock_when_the_budget_is_minutes(tiny_config):
+    from ganlib.training import LearningRateDecay
+
+    class Clock:
+        seconds = 0.0
+
+        def elapsed(self):
+            return self.seconds
+
+    clock = Clock()
+    config = dataclasses.replace(tiny_config, epochs=1000, minutes=10, lr_decay=0.5)
+    decay = LearningRateDecay(config, steps_per_epoch=10, clock=clock)
+    clock.seconds = 0.25 * 600  # a quarter of the time: before the decay starts
+    assert decay.factor(step=1) == 1.0
+    clock.seconds = 0.75 * 600  # three quarters: halfway down, although few steps were taken
+    assert decay.factor(step=1) == pytest.approx(0.5)
+    clock.seconds = 600
+    assert decay.factor(step=1) == 0.0
+
+
+def test_mixed_bfloat16_trains_and_keeps_float32_weights(tiny_config, small_x, tmp_path):
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        result = train(dataclasses.replace(tiny_config, epochs=1), tmp_path, x=small_x, verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert np.isfinite(result.history[0]["d_loss"]) and np.isfinite(result.history[0]["g_loss"])
+    assert {w.dtype for w in result.gan.generator.weights + result.gan.discriminator.weights} == {"float32"}
+    assert result.gan.generator.layers[1].compute_dtype == "bfloat16"
+    images = generate(load_generator(tmp_path), 4, seed=0)
+    assert images.dtype == np.uint8 and images.shape == (4, 28, 28)

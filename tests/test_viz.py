@@ -1,5 +1,6 @@
 import imageio.v3 as iio
 import numpy as np
+import pytest
 
 from ganlib import viz
 
@@ -25,7 +26,14 @@ def test_gif_is_written_with_every_frame(mnist, tmp_path):
 def test_loss_plot_and_samples_are_saved(tmp_path, mnist):
     (x, _), _ = mnist
     history = [{"epoch": e, "d_loss": 1.0 / e, "g_loss": e, "real_score": 0.6, "fake_score": 0.4} for e in (1, 2, 3)]
-    viz.plot_losses(history, path=tmp_path / "loss.png")
+    fig = viz.plot_losses(history, path=tmp_path / "loss.png")
+    losses, scores = fig.axes
+    assert [line.get_label() for line in losses.lines] == ["d_loss", "D cannot tell: 2 ln 2", "g_loss", "ln 2"]
+    assert losses.lines[1].get_ydata()[0] == pytest.approx(2 * np.log(2))
+    np.testing.assert_allclose(losses.lines[2].get_ydata(), [1, 2, 3])
+    assert [line.get_label() for line in scores.lines][:2] == ["real_score", "fake_score"]
+    with_code = viz.plot_losses([{**row, "code_loss": 2.0 / row["epoch"]} for row in history])
+    assert len(with_code.axes) == 3 and with_code.axes[2].lines[0].get_ydata()[-1] == pytest.approx(2 / 3)
     viz.plot_samples(x[:8], labels=list(range(8)), path=tmp_path / "s.png")
     assert iio.imread(tmp_path / "loss.png").shape[0] > 100
     assert iio.imread(tmp_path / "s.png").shape[0] > 50
@@ -34,7 +42,9 @@ def test_loss_plot_and_samples_are_saved(tmp_path, mnist):
 
 
 def test_quick_mode_figures_never_touch_the_committed_ones():
-    assert viz.figures_dir().parts[-2:] == ("build", "figures-quick")
+    from ganlib.runs import figures_dir
+
+    assert figures_dir().parts[-2:] == ("build", "figures-quick")
 
 
 def test_single_frame_gif(tmp_path, mnist):
@@ -64,4 +74,6 @@ def test_run_captions_read_the_history(tmp_path):
     import json
 
     (tmp_path / "state.json").write_text(json.dumps({"history": [{"epoch": 1, "d_loss": 1.234, "g_loss": 0.5}]}))
-    assert viz.run_captions(tmp_path) == ["epoch 1  D 1.23  G 0.50"]
+    from ganlib.runs import run_captions
+
+    assert run_captions(tmp_path) == ["epoch 1  D 1.23  G 0.50"]

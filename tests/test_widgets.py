@@ -46,10 +46,9 @@ def test_interpolation_explorer_moves_and_exports(generator, tmp_path):
 @pytest.fixture(scope="module")
 def conditional_generator():
     """The shipped conditional generator: trained, so the judge can check what the explorers draw."""
-    from ganlib.cli import checkpoint_path
-    from ganlib.training import load_generator
+    from ganlib.runs import load_generator
 
-    return load_generator(checkpoint_path("pretrained-conditional"))
+    return load_generator("pretrained-conditional")
 
 
 def judged(images):

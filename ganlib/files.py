@@ -1,0 +1,53 @@
+"""Where the course lives on disk, and writing files so that a crash never leaves half of one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """The course folder: ``$GANLIB_ROOT``, else the checkout that holds this package, else the cwd."""
+    if os.environ.get("GANLIB_ROOT"):
+        return Path(os.environ["GANLIB_ROOT"]).resolve()
+    here = Path(__file__).resolve().parents[1]
+    if (here / "pyproject.toml").exists() and (here / "ganlib").is_dir():
+        return here
+    return Path.cwd()
+
+
+def _atomic(path, write, suffix: str = ".part") -> Path:
+    """Call ``write(temporary_path)``, then rename the temporary file to ``path``: readers see the old file or
+    the new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide data and run records from other users of a shared machine
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write(path, payload: bytes) -> Path:
+    """Write bytes to ``path`` atomically (a temporary file, flushed to disk, then renamed)."""
+
+    def write(tmp: Path):
+        with open(tmp, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+
+    return _atomic(path, write)
+
+
+def atomic_save_weights(model, path) -> Path:
+    """``model.save_weights(path)`` atomically; ``path`` ends in ``.weights.h5``."""
+    if not str(path).endswith(".weights.h5"):
+        raise ValueError(f"{path}: a Keras weights file must end in .weights.h5")
+    return _atomic(path, lambda tmp: model.save_weights(tmp), suffix=".part.weights.h5")

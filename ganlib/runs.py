@@ -1,0 +1,324 @@
+"""The run folder: one training run's files, and the one module that reads or writes them.
+
+A run folder holds::
+
+    config.json                 the GANConfig
+    state.json                  epochs done, seconds spent, loss history, the current checkpoint, the best epoch
+    ckpt-EPOCH.weights.h5       both networks, both optimisers, the EMA generator and the step counter
+    generator.weights.h5        the generator to sample from (the EMA one when enabled)
+    best-generator.weights.h5   with a per-epoch FID: the generator of the best epoch so far
+    frames/epoch-EPOCH.png      the fixed-noise sample grid before training (epoch 0) and after each epoch
+    train_summary.json          what ``python -m ganlib train`` ran, and the figures ``evaluate --record`` adds
+
+Every write is atomic (a new file, then a rename), so a crash at any moment leaves the previous version
+whole. Loading reads weights only: no code from a run folder ever runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .config import CODE, LABELS, GANConfig, quick_mode
+from .files import atomic_save_weights, atomic_write, project_root
+from .models import build_generator_for
+from .viz import save_gif, save_png
+
+CONFIG = "config.json"
+STATE = "state.json"
+SUMMARY = "train_summary.json"
+GENERATOR = "generator.weights.h5"
+BEST_GENERATOR = "best-generator.weights.h5"
+FRAMES = "frames"
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+# The generators shipped with ganlib, by the names the command line and the chapters use.
+PRETRAINED = {"pretrained": ASSETS / "pretrained", "pretrained-conditional": ASSETS / "pretrained-conditional"}
+
+
+def _course_path(normal: str, quick: str) -> Path:
+    # Quick mode (the tests) writes beside the course's own folders, never over them.
+    return project_root() / (quick if quick_mode() else normal)
+
+
+def runs_dir() -> Path:
+    """Where the notebooks keep their training runs: ``runs/``, or ``build/runs-quick/`` in quick mode;
+    ``GANLIB_RUNS_DIR`` overrides both (``make course`` starts from an empty folder there)."""
+    if os.environ.get("GANLIB_RUNS_DIR"):
+        return Path(os.environ["GANLIB_RUNS_DIR"]).resolve()
+    return _course_path("runs", "build/runs-quick")
+
+
+def figures_dir() -> Path:
+    """Where figures go: ``figures/`` for the real course; ``build/figures-quick/`` in quick mode, so tests
+    never overwrite the committed figures. Made if missing."""
+    path = _course_path("figures", "build/figures-quick")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def checkpoint_path(name) -> Path:
+    """A run folder, or the name of a generator shipped with ganlib (``pretrained``, ``pretrained-conditional``)."""
+    return PRETRAINED.get(str(name), Path(name))
+
+
+# ------------------------------------------------------------------------------------------ JSON records
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON ({e.msg} at line {e.lineno}): restore it from a copy, or "
+                         "delete the run folder and train again.") from None
+
+
+def write_json(path, data) -> Path:
+    """Write ``data`` as indented JSON, atomically."""
+    return atomic_write(path, (json.dumps(data, indent=1) + "\n").encode())
+
+
+def new_state() -> dict:
+    """The ``state.json`` of a run that has not trained yet."""
+    return {"epoch": 0, "seconds": 0.0, "history": [], "checkpoint": None}
+
+
+def read_state(run) -> dict | None:
+    """The run's ``state.json`` as a dict (``epoch``, ``seconds``, ``history``: one dict per epoch,
+    ``checkpoint``, and ``best`` / ``generator_epoch`` when scored), or None for a new run."""
+    path = Path(run) / STATE
+    return _read_json(path) if path.exists() else None
+
+
+def saved_at(run) -> float:
+    """When the run's state was last saved (seconds since the epoch), e.g. for "resuming …, saved 14:02"."""
+    return (Path(run) / STATE).stat().st_mtime
+
+
+def write_state(run, state: dict) -> None:
+    """Replace the run's ``state.json`` atomically: the switch that makes a new checkpoint the current one."""
+    write_json(Path(run) / STATE, state)
+
+
+def load_config(run) -> GANConfig:
+    """The ``GANConfig`` a run folder was trained with."""
+    path = Path(run) / CONFIG
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: {run} is not a training run folder "
+                                "(train one with `python -m ganlib train --out DIR`).")
+    return GANConfig.from_dict(_read_json(path))
+
+
+def write_config(run, config: GANConfig) -> None:
+    """Write the run's ``config.json``."""
+    atomic_write(Path(run) / CONFIG, config.to_json().encode())
+
+
+def read_summary(run) -> dict:
+    """The run's ``train_summary.json`` (empty when there is none)."""
+    path = Path(run) / SUMMARY
+    return _read_json(path) if path.exists() else {}
+
+
+def write_summary(run, summary: dict) -> None:
+    """Write the run's ``train_summary.json``."""
+    write_json(Path(run) / SUMMARY, summary)
+
+
+# --------------------------------------------------------------------------------------------- weights
+
+
+def checkpoint_name(epoch: int) -> str:
+    """The file name of the checkpoint taken after ``epoch`` epochs."""
+    return f"ckpt-{epoch:04d}.weights.h5"
+
+
+def _readable(path: Path) -> bool:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return len(f.keys()) > 0
+    except OSError:
+        return False
+
+
+def save_checkpoint(run, model, epoch: int, state: dict) -> None:
+    """Save ``model`` (the whole GAN) as the checkpoint of ``epoch`` epochs, check that it reads back, then
+    switch ``state.json`` to it. The previous epoch's checkpoint is kept (``state["previous"]`` says how to
+    go back to it), so a checkpoint damaged later (a full disk, a copy cut short) loses one epoch at most."""
+    run = Path(run)
+    name = checkpoint_name(epoch)
+    atomic_save_weights(model, run / name)
+    if not _readable(run / name):
+        raise OSError(f"{run / name} did not read back after saving: is the disk full? The previous checkpoint "
+                      "is kept; free some space and train again to resume.")
+    older = (state.get("previous") or {}).get("checkpoint")
+    if state.get("checkpoint") and state["checkpoint"] != name:
+        state["previous"] = {k: state.get(k) for k in ("epoch", "checkpoint", "seconds", "best")}
+    state.update(epoch=epoch, checkpoint=name)
+    write_state(run, state)
+    if older and older not in (name, state["previous"]["checkpoint"]):
+        (run / older).unlink(missing_ok=True)
+
+
+def load_checkpoint(run, model, state: dict) -> dict:
+    """Load the run's current checkpoint into ``model``; returns the state it belongs to.
+
+    A checkpoint that fails to load is set aside as ``NAME.damaged`` (never deleted) and the run goes back
+    to the previous epoch's checkpoint, saying so; the state returned (and saved) is then that epoch's.
+    Raises ``ValueError`` when no checkpoint loads.
+    """
+    run = Path(run)
+    try:
+        model.load_weights(run / state["checkpoint"])
+        return state
+    except (OSError, ValueError) as e:
+        damaged = run / state["checkpoint"]
+        reason = str(e).splitlines()[0][:120]
+    previous = state.get("previous")
+    if damaged.exists():
+        damaged.replace(damaged.with_name(damaged.name + ".damaged"))
+    if not previous or not (run / previous["checkpoint"]).exists():
+        raise ValueError(f"{damaged} could not be loaded ({reason}) and no earlier checkpoint is left; it is kept "
+                         f"as {damaged.name}.damaged. Delete the run folder {run} to start over.")
+    print(f"{damaged.name} could not be loaded ({reason}); set aside as {damaged.name}.damaged. Going back to "
+          f"epoch {previous['epoch']}.")
+    state = {**state, **previous, "history": state["history"][: previous["epoch"]], "previous": None}
+    if state.get("best") is None:
+        state.pop("best", None)
+    model.load_weights(run / state["checkpoint"])
+    write_state(run, state)
+    return state
+
+
+class RunInUse(ValueError):
+    """Another process is training in this run folder."""
+
+
+class RunLock:
+    """Held while a run trains, so that a second trainer on the same folder stops at once.
+
+    An OS file lock (``flock``) on ``.lock`` in the run folder: the system releases it when the process
+    ends or dies, so a killed run never leaves a stale lock. A second ``RunLock`` on the same folder, from
+    another process or another thread of this one (the training panel beside a training cell), raises
+    ``RunInUse`` naming the process that trains there.
+    """
+
+    def __init__(self, run):
+        self.path = Path(run) / ".lock"
+        self.file = None
+
+    def __enter__(self):
+        import fcntl
+        import time
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        file = open(self.path, "a+")
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            holder = file.read().strip() or "another process"
+            file.close()
+            raise RunInUse(f"{self.path.parent} is already being trained by {holder}: wait for that training to "
+                           "finish (or stop it), or train in another folder.") from None
+        file.seek(0)
+        file.truncate()
+        file.write(f"process {os.getpid()} (since {time.strftime('%H:%M:%S')})")
+        file.flush()
+        self.file = file
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+        return False
+
+
+def save_generator(run, generator, best: bool = False) -> None:
+    """Save the generator to sample from (``best``: as the best epoch's generator)."""
+    atomic_save_weights(generator, Path(run) / (BEST_GENERATOR if best else GENERATOR))
+
+
+def load_best_generator(run, generator) -> None:
+    """Load the best epoch's weights into ``generator`` (a model built from the run's config)."""
+    path = Path(run) / BEST_GENERATOR
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: the run has no scored epoch yet.")
+    generator.load_weights(path)
+
+
+def load_generator(run):
+    """The trained generator of a run folder (its ``generator.weights.h5``), ready for ``training.generate``.
+
+    Builds the network that ``config.json`` describes, then reads the weights: no code from the folder runs.
+    """
+    run = checkpoint_path(run)
+    config = load_config(run)
+    weights = run / GENERATOR
+    if not weights.exists():
+        raise FileNotFoundError(f"{weights} not found: the run has not finished an epoch yet.")
+    generator = build_generator_for(config)
+    generator.load_weights(weights)
+    return generator
+
+
+# ---------------------------------------------------------------------------------------------- frames
+
+
+def frame_path(run, epoch: int) -> Path:
+    """The sample grid saved after ``epoch`` epochs (0: before training)."""
+    return Path(run) / FRAMES / f"epoch-{epoch:04d}.png"
+
+
+def save_frame(run, epoch: int, grid: np.ndarray) -> Path:
+    """Save a uint8 sample grid (H, W) as the frame of ``epoch``."""
+    return save_png(grid, frame_path(run, epoch))
+
+
+def _frame_files(run) -> list[Path]:
+    return sorted((Path(run) / FRAMES).glob("epoch-*.png"))
+
+
+def load_frames(run) -> list[np.ndarray]:
+    """The run's sample grids, uint8 (H, W) each, from the untrained generator (epoch 0) to the last epoch."""
+    import imageio.v3 as iio
+
+    files = _frame_files(run)
+    if not files:
+        raise FileNotFoundError(f"no frames in {Path(run) / FRAMES}: train at least one epoch first.")
+    return [iio.imread(f) for f in files]
+
+
+def run_captions(run) -> list[str]:
+    """One caption per frame of a run folder (one per epoch when it has no frames yet), for ``viz.save_gif``:
+    ``"epoch 3  D 1.21  G 0.93"``, and ``"epoch 0  untrained"`` for the frame drawn before training."""
+    rows = {row["epoch"]: row for row in (read_state(run) or new_state())["history"]}
+    epochs = [int(f.stem.split("-")[1]) for f in _frame_files(run)] or sorted(rows)
+    return [f"epoch {e}  D {rows[e]['d_loss']:.2f}  G {rows[e]['g_loss']:.2f}" if e in rows else
+            f"epoch {e}  untrained" if e == 0 else f"epoch {e}" for e in epochs]
+
+
+def run_column_labels(run) -> list[str] | None:
+    """What each column of a run's frames stands for: the digit asked for (conditional GAN), the latent code
+    (InfoGAN), or None when the columns mean nothing."""
+    conditioning = load_config(run).conditioning
+    if conditioning.kind == LABELS:
+        return [str(k) for k in range(conditioning.size)]
+    if conditioning.kind == CODE:
+        return [f"code {k}" for k in range(conditioning.size)]
+    return None
+
+
+def save_run_gif(run, path, captions: bool = True, **options) -> Path:
+    """The training animation of a run folder: its frames (from the untrained generator to the last epoch),
+    each captioned with the epoch and losses, the columns labelled with their digit or code. ``options`` go
+    to ``viz.save_gif`` (``fps``, ``size``, ...)."""
+    return save_gif(load_frames(run), path, captions=run_captions(run) if captions else None,
+                    column_labels=run_column_labels(run), **options)

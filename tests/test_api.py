@@ -1,0 +1,59 @@
+"""ganlib's public face: what ``__all__`` promises exists and is documented, and the modules import in layers."""
+import ast
+import inspect
+from pathlib import Path
+
+import ganlib
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = sorted(p.stem for p in (ROOT / "ganlib").glob("*.py") if p.stem not in {"__init__", "__main__"})
+
+
+def test_every_public_name_exists_has_a_docstring_and_is_in_the_api_page():
+    api = (ROOT / "docs" / "api.md").read_text()
+    for name in ganlib.__all__:
+        obj = getattr(ganlib, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            assert inspect.getdoc(obj), f"ganlib.{name} has no docstring"
+        assert f"`{name}`" in api, f"docs/api.md does not list {name}"
+
+
+def imports_of(module: str) -> set[str]:
+    """The ganlib modules ``module`` imports, at the top or inside functions."""
+    tree = ast.parse((ROOT / "ganlib" / f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module} if node.module else {a.name for a in node.names}
+    return found & set(MODULES)
+
+
+def test_no_import_cycle_and_nothing_imports_the_command_line():
+    graph = {m: imports_of(m) for m in MODULES}
+    assert not any("cli" in deps for deps in graph.values()), {m: d for m, d in graph.items() if "cli" in d}
+    done, visiting = set(), []
+
+    def visit(m):
+        assert m not in visiting, f"import cycle: {' -> '.join(visiting[visiting.index(m):] + [m])}"
+        if m in done:
+            return
+        visiting.append(m)
+        for dep in graph[m]:
+            visit(dep)
+        visiting.pop()
+        done.add(m)
+
+    for m in MODULES:
+        visit(m)
+
+
+def test_only_runs_names_the_run_folder_files():
+    """The run folder has one owner: no other module has its file names as strings in its code."""
+    names = {"config.json", "state.json", "train_summary.json", "generator.weights.h5", "best-generator.weights.h5",
+             "frames"}
+    for module in MODULES:
+        if module == "runs":
+            continue
+        tree = ast.parse((ROOT / "ganlib" / f"{module}.py").read_text())
+        literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        assert not literals & names, f"{module}.py names the run folder's {literals & names}: use ganlib.runs"
