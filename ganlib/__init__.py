@@ -41,6 +41,9 @@ def __getattr__(name):
 def setup(seed: int = 42):
     """A notebook's Setup cell: check versions, fix the seeds, say whether a GPU is there, and return the
     folder figures are saved to (``figures/``, or ``build/figures-quick/`` in quick mode)."""
+    from .quiet import start_tensorflow
+
+    gpus = start_tensorflow()  # TensorFlow's harmless start-up messages stay out of the notebook
     import keras
     import tensorflow as tf
 
@@ -50,9 +53,9 @@ def setup(seed: int = 42):
     if not keras.__version__.startswith("3."):
         raise RuntimeError(f"This course needs Keras 3, found {keras.__version__}: pip install -r requirements.txt")
     keras.utils.set_random_seed(seed)
-    gpus = tf.config.list_physical_devices("GPU")
     print(f"TensorFlow {tf.__version__} · Keras {keras.__version__} · ganlib {__version__} · seed {seed}")
-    print(f"GPU: {len(gpus)} found" if gpus else "GPU: none (fine: every chapter runs on a laptop CPU)")
+    print(f"device: {len(gpus)} GPU{'s' if len(gpus) > 1 else ''}" if gpus else
+          "device: the CPU (no GPU found; every chapter runs on a laptop CPU)")
     mode = "QUICK mode (GANLIB_QUICK=1): small data, few epochs" if quick_mode() else "full course settings"
     print(f"{mode} · figures go to {figures_dir()}")
     return figures_dir()

@@ -291,6 +291,9 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.argv = [a for a in argv if a != "--debug"]
+    from .quiet import start_tensorflow
+
+    start_tensorflow()  # its harmless start-up messages stay off the console
     if args.debug:
         return args.func(args)
     try:

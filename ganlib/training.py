@@ -22,6 +22,7 @@ from . import runs
 from .config import CODE, LABELS, NONE, GANConfig
 from .data import make_dataset, to_uint8, training_set
 from .models import build_models, conditioning_of, latent_size
+from .quiet import NativeStderrFilter
 
 SAMPLE_GRID_SEED = 1234
 SAMPLE_GRID_SIZE = 64
@@ -335,6 +336,20 @@ class RunCheckpoint(keras.callbacks.Callback):
         runs.save_checkpoint(self.out_dir, self.model, epoch + 1, self.state)
 
 
+class QuietFirstStep(keras.callbacks.Callback):
+    """Hides TensorFlow's known-harmless messages while the first training step compiles (``quiet.py``)."""
+
+    def __init__(self, muffler: NativeStderrFilter):
+        super().__init__()
+        self.muffler = muffler
+
+    def on_train_begin(self, logs=None):
+        self.muffler.start()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.muffler.stop()
+
+
 class TimeBudget(keras.callbacks.Callback):
     """Stops training once the run (all its sessions together) has used ``minutes`` of wall-clock time."""
 
@@ -530,8 +545,14 @@ def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best
         steps = len(x) // config.batch_size
         budget = TimeBudget(config.minutes, clock) if config.minutes else None
         dataset = _dataset(config, x, y, state["epoch"], strategy)
-        gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps, verbose=verbose,
-                shuffle=False, callbacks=_callbacks(config, out_dir, state, clock, steps, budget, callbacks))
+        muffler = NativeStderrFilter()  # compiling the first step prints a harmless grappler error
+        try:
+            gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps,
+                    verbose=verbose, shuffle=False,
+                    callbacks=[QuietFirstStep(muffler), *_callbacks(config, out_dir, state, clock, steps, budget,
+                                                                    callbacks)])
+        finally:
+            muffler.stop()
         result.stopped = "time budget" if budget is not None and budget.hit else "epochs"
     result.seconds, result.best = clock.elapsed(), state.get("best")
     if keep_best:

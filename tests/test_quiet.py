@@ -1,0 +1,41 @@
+"""A student's first minutes: the Setup cell and a first training print no scary noise, and hide nothing real."""
+import os
+import subprocess
+import sys
+import textwrap
+
+from ganlib.quiet import HARMLESS, is_harmless, quiet_native_logs
+
+SCRIPT = textwrap.dedent("""
+    import os
+    import ganlib
+    ganlib.setup()
+    from ganlib.config import Conditioning, GANConfig
+    from ganlib.data import training_images
+    from ganlib.quiet import quiet_native_logs
+    from ganlib.training import train
+    cfg = GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_dim=8, batch_size=64, epochs=1, n_train=256,
+                    conditioning=Conditioning())
+    train(cfg, os.environ["RUN"], x=training_images(256), verbose=0)
+    with quiet_native_logs():
+        os.write(2, b"E0000 12:00:00 something.cc:1] a real problem\\n")
+""")
+
+
+def test_setup_and_a_first_training_keep_stderr_free_of_harmless_noise(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "GANLIB_VERBOSE")}
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300,
+                          env={**env, "RUN": str(tmp_path / "run")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    noise = [line for line in proc.stderr.splitlines() if is_harmless(line)]
+    assert not noise, noise
+    assert "a real problem" in proc.stderr  # anything not known to be harmless still reaches the student
+    assert "device: the CPU" in proc.stdout or "device: " in proc.stdout
+
+
+def test_the_filter_keeps_unknown_lines_and_drops_known_ones(capfd):
+    with quiet_native_logs():
+        os.write(2, (HARMLESS[1] + " (sic)\n").encode())
+        os.write(2, b"W0000 a new warning\n")
+    err = capfd.readouterr().err
+    assert "a new warning" in err and HARMLESS[1] not in err
