@@ -49,77 +49,74 @@ def _headless(monkeypatch):
     matplotlib.use("Agg")
 
 
-def test_chapter_2_generator_agrees_and_edits_are_caught(tmp_path, monkeypatch, capsys):
-    run_chapter("02_generator.ipynb", tmp_path)
-    assert "✓ the generator" in capsys.readouterr().out
-
-    wider = replace("layers.Conv2DTranspose(64, 4", "layers.Conv2DTranspose(96, 4")
-    with pytest.raises(Mismatch, match="layer .* Conv2DTranspose with output \\(7, 7, 96\\)"):
-        run_chapter("02_generator.ipynb", tmp_path, wider)
-    assert wider.hits == 1
-
+def ganlib_kernel_5(monkeypatch):
+    """ganlib's side edited: the generator's kernel is 5 instead of the config's 4."""
     import ganlib.models as models
 
     original = models.build_generator
-    # ganlib's side edited: kernel 5 instead of the config's 4.
     monkeypatch.setattr(models, "build_generator", lambda latent, filters, dense, kernel: original(
         latent, filters, dense, 5))
-    with pytest.raises(Mismatch, match="parameters"):
-        run_chapter("02_generator.ipynb", tmp_path)
 
 
-def test_chapter_3_discriminator_and_loss_agree_and_edits_are_caught(tmp_path, monkeypatch, capsys):
-    run_chapter("03_discriminator.ipynb", tmp_path)
-    out = capsys.readouterr().out
-    assert "✓ the discriminator:" in out and "✓ the discriminator's loss" in out
-
-    half = replace(" + (1 - y) * np.log(1 - p)", "")
-    with pytest.raises(Mismatch, match="the discriminator's loss"):
-        run_chapter("03_discriminator.ipynb", tmp_path, half)
-    assert half.hits == 1
-
+def ganlib_no_hidden_dense(monkeypatch):
+    """ganlib's side edited: the discriminator loses its hidden dense layer."""
     import ganlib.models as models
 
     original = models.build_discriminator
     monkeypatch.setattr(models, "build_discriminator", lambda filters, dense, kernel, dropout: original(
-        filters, (), kernel, dropout))  # ganlib's side edited: no hidden dense layer
-    with pytest.raises(Mismatch, match="layers"):
-        run_chapter("03_discriminator.ipynb", tmp_path)
+        filters, (), kernel, dropout))
 
 
-def test_chapter_4_step_equals_ganlibs_and_edits_are_caught(tmp_path, monkeypatch, capsys):
-    run_chapter("04_training.ipynb", tmp_path)
-    out = capsys.readouterr().out
-    assert out.count("✓") == 4 and "the generator after one step" in out
-
-    saturating = replace("g_loss = tf.reduce_mean(bce(tf.ones_like(p_fake), p_fake))",
-                         "g_loss = -tf.reduce_mean(bce(tf.zeros_like(p_fake), p_fake))")
-    with pytest.raises(Mismatch, match="g_loss"):
-        run_chapter("04_training.ipynb", tmp_path, saturating)
-    assert saturating.hits == 1
-
+def ganlib_scores_without_dropout(monkeypatch):
+    """ganlib's side edited: the step's discriminator scores in inference mode, so without dropout."""
     from ganlib.training import GAN
 
-    # ganlib's side edited: the discriminator scores in inference mode, so without dropout.
     monkeypatch.setattr(GAN, "discriminate", lambda self, images, condition=None: (
         self.discriminator(images, training=False), None))
-    with pytest.raises(Mismatch, match="d_loss"):
-        run_chapter("04_training.ipynb", tmp_path)
 
 
-def test_chapter_5_metrics_agree_and_edits_are_caught(tmp_path, monkeypatch, capsys):
-    run_chapter("05_evaluation.ipynb", tmp_path)
-    out = capsys.readouterr().out
-    assert "✓ FID" in out and "✓ the classifier score" in out
-
-    means_only = replace(" + np.trace(cov_r) + np.trace(cov_g) - 2 * trace_sqrt", "")
-    with pytest.raises(Mismatch, match="FID"):
-        run_chapter("05_evaluation.ipynb", tmp_path, means_only)
-    assert means_only.hits == 1
-
+def ganlib_half_the_score(monkeypatch):
+    """ganlib's side edited: the classifier score looks at half the samples."""
     import ganlib.metrics as metrics
 
     original = metrics.classifier_score
     monkeypatch.setattr(metrics, "classifier_score", lambda probs: original(probs[: len(probs) // 2]))
-    with pytest.raises(Mismatch, match="classifier score"):
-        run_chapter("05_evaluation.ipynb", tmp_path)
+
+
+CHAPTERS = [
+    # chapter, what its checks print when all agree, an edit of its own code and what the check then says,
+    # an edit of ganlib's side and what the check then says
+    ("02_generator.ipynb", ["✓ the generator"],
+     ("layers.Conv2DTranspose(64, 4", "layers.Conv2DTranspose(96, 4"),
+     "layer .* Conv2DTranspose with output \\(7, 7, 96\\)",
+     ganlib_kernel_5, "parameters"),
+    ("03_discriminator.ipynb", ["✓ the discriminator:", "✓ the discriminator's loss"],
+     (" + (1 - y) * np.log(1 - p)", ""), "the discriminator's loss",
+     ganlib_no_hidden_dense, "layers"),
+    ("04_training.ipynb", ["✓ one step's d_loss", "✓ one step's g_loss", "✓ the generator after one step",
+                           "✓ the discriminator after one step"],
+     ("g_loss = tf.reduce_mean(bce(tf.ones_like(p_fake), p_fake))",
+      "g_loss = -tf.reduce_mean(bce(tf.zeros_like(p_fake), p_fake))"), "g_loss",
+     ganlib_scores_without_dropout, "d_loss"),
+    ("05_evaluation.ipynb", ["✓ FID", "✓ the classifier score"],
+     (" + np.trace(cov_r) + np.trace(cov_g) - 2 * trace_sqrt", ""), "FID",
+     ganlib_half_the_score, "classifier score"),
+]
+
+
+@pytest.mark.parametrize("name, agreed, chapter_edit, chapter_says, ganlib_edit, ganlib_says", CHAPTERS,
+                         ids=[c[0] for c in CHAPTERS])
+def test_chapter_code_agrees_with_ganlib_and_an_edit_on_either_side_is_caught(
+        tmp_path, monkeypatch, capsys, name, agreed, chapter_edit, chapter_says, ganlib_edit, ganlib_says):
+    run_chapter(name, tmp_path)
+    out = capsys.readouterr().out
+    assert all(line in out for line in agreed), out
+
+    edit = replace(*chapter_edit)
+    with pytest.raises(Mismatch, match=chapter_says):
+        run_chapter(name, tmp_path, edit)
+    assert edit.hits == 1  # the edit really changed the chapter's code
+
+    ganlib_edit(monkeypatch)
+    with pytest.raises(Mismatch, match=ganlib_says):
+        run_chapter(name, tmp_path)

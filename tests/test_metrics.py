@@ -122,17 +122,19 @@ def test_frechet_distance_covariance_term_matches_the_closed_form():
 
 
 def test_precision_and_recall_on_sets_with_known_overlap():
-    """Real: clusters A and B. Fake: cluster A and a cluster C far from both. Half the fakes are real-like
-    (precision 0.5), and half the real digits are covered (recall 0.5)."""
+    """Real: clusters A and B. Fake: the same points of A, and a cluster C far from both. Half the fakes are
+    real-like (precision 0.5), and half the real points are covered (recall 0.5)."""
     rng = np.random.default_rng(0)
 
     def cluster(centre, n=200):
         return centre + 0.1 * rng.standard_normal((n, 8))
 
     a, b, c = np.zeros(8), np.full(8, 10.0), np.full(8, -10.0)
-    real = np.concatenate([cluster(a), cluster(b)])
-    fake = np.concatenate([cluster(a), cluster(c)])
-    precision, recall = metrics.precision_recall(fake, real)
-    assert precision == pytest.approx(0.5, abs=0.02) and recall == pytest.approx(0.5, abs=0.02)
-    precision, recall = metrics.precision_recall(cluster(a), real)  # only A: all real-like, half the variety
-    assert precision == pytest.approx(1.0, abs=0.02) and recall == pytest.approx(0.5, abs=0.02)
+    real_a = cluster(a)
+    real = np.concatenate([real_a, cluster(b)])
+    precision, recall = metrics.precision_recall(np.concatenate([real_a, cluster(c)]), real)
+    assert precision == pytest.approx(0.5) and recall == pytest.approx(0.5)
+    precision, recall = metrics.precision_recall(real_a, real)  # only A: all real-like, half the variety
+    assert precision == pytest.approx(1.0) and recall == pytest.approx(0.5)
+    precision, recall = metrics.precision_recall(cluster(c), real)  # far from everything real
+    assert precision == 0 and recall == 0
