@@ -40,7 +40,14 @@ def __getattr__(name):
 
 def setup(seed: int = 42):
     """A notebook's Setup cell: check versions, fix the seeds, say whether a GPU is there, and return the
-    folder figures are saved to (``figures/``, or ``build/figures-quick/`` in quick mode)."""
+    folder figures are saved to (``figures/``, or ``build/figures-quick/`` in quick mode).
+
+    Args:
+        seed: the seed for Python, NumPy and TensorFlow (and Keras's layers).
+
+    Returns:
+        Path: the folder the chapter saves its figures to.
+    """
     from .quiet import start_tensorflow
 
     gpus = start_tensorflow()  # TensorFlow's harmless start-up messages stay out of the notebook

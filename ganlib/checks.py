@@ -53,6 +53,16 @@ def same_network(mine, reference, what: str = "the network", n: int = 8, seed: i
     (inference mode) for the same ``n`` random inputs. Returns True when they agree.
 
     ``reference`` gets ``mine``'s weights, so pass a freshly built ganlib model.
+
+    Args:
+        mine: the chapter's Keras model.
+        reference: a freshly built ganlib model; it receives ``mine``'s weights.
+        what: how the printed line names the network.
+        n, seed: how many random inputs to compare, and their seed.
+        atol: the largest output difference that counts as the same.
+
+    Returns:
+        bool: True when they agree (a difference raises ``Mismatch`` in strict mode).
     """
     problems = []
     a, b = _layers(mine), _layers(reference)
@@ -80,7 +90,16 @@ def same_network(mine, reference, what: str = "the network", n: int = 8, seed: i
 
 
 def same_values(what: str, mine, reference, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
-    """Compare numbers (scalars or arrays) computed two ways; True when they agree within the tolerances."""
+    """Compare numbers (scalars or arrays) computed two ways; True when they agree within the tolerances.
+
+    Args:
+        what: how the printed line names the numbers.
+        mine, reference: scalars or arrays of the same shape.
+        rtol, atol: numpy.allclose's tolerances.
+
+    Returns:
+        bool: True when they agree (a difference raises ``Mismatch`` in strict mode).
+    """
     a, b = np.asarray(mine, dtype="float64"), np.asarray(reference, dtype="float64")
     if a.shape != b.shape:
         return _verdict(what, [f"yours has shape {a.shape}, ganlib's {b.shape}"], "")
@@ -91,7 +110,16 @@ def same_values(what: str, mine, reference, rtol: float = 1e-5, atol: float = 1e
 
 
 def same_weights(what: str, mine, reference, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
-    """Compare two models' weights, array by array (e.g. after one training step each); True when they agree."""
+    """Compare two models' weights, array by array (e.g. after one training step each); True when they agree.
+
+    Args:
+        what: how the printed line names the models.
+        mine, reference: Keras models with the same layers.
+        rtol, atol: numpy.allclose's tolerances.
+
+    Returns:
+        bool: True when every weight array agrees.
+    """
     wa, wb = mine.get_weights(), reference.get_weights()
     if len(wa) != len(wb):
         return _verdict(what, [f"{len(wa)} weight arrays in yours, {len(wb)} in ganlib's"], "")
@@ -103,7 +131,15 @@ def same_weights(what: str, mine, reference, rtol: float = 1e-4, atol: float = 1
 
 def copy_dropout_state(mine, reference) -> None:
     """Give ``mine``'s dropout layers the random state of ``reference``'s, layer by layer, so that the next
-    training-mode calls of both draw the same dropout masks."""
+    training-mode calls of both draw the same dropout masks.
+
+    Args:
+        mine: the model whose dropout state is overwritten.
+        reference: the model it is copied from, layer by layer.
+
+    Returns:
+        None
+    """
     for a, b in zip(_layers(mine), _layers(reference)):
         if getattr(a, "seed_generator", None) is not None and getattr(b, "seed_generator", None) is not None:
             a.seed_generator.state.assign(b.seed_generator.state)

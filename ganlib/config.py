@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 
 def quick_mode() -> bool:
-    """True when ``GANLIB_QUICK=1``: tests and CI shrink data and epochs so every notebook runs in minutes."""
+    """True when ``GANLIB_QUICK=1``: tests and CI shrink data and epochs so every notebook runs in minutes.
+
+    Returns:
+        bool: whether ``GANLIB_QUICK`` is set to 1, true, yes or on.
+    """
     return os.environ.get("GANLIB_QUICK", "").strip().lower() in {"1", "true", "yes", "on"}
 
 

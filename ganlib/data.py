@@ -80,6 +80,14 @@ def load_mnist(dest_dir=None, sources=MNIST_SOURCES, use_keras: bool = True):
     Returns ``((x_train, y_train), (x_test, y_test))``: uint8 images (60000, 28, 28) and (10000, 28, 28),
     uint8 labels (60000,) and (10000,). Tries Keras's cache, then ``data/``, then Keras's download, then the
     IDX ``sources`` (checksummed, written atomically to ``data/`` so later runs work offline).
+
+    Args:
+        dest_dir: where the IDX files are cached (default ``data/``).
+        sources: where to fetch them from, in order (see ``sources.py``).
+        use_keras: try Keras's cache and download first.
+
+    Returns:
+        tuple: ``((x_train, y_train), (x_test, y_test))``, uint8 (60000, 28, 28), (60000,), (10000, 28, 28), (10000,).
     """
     return _load_dataset("mnist", MNIST_SHA256, Path(dest_dir) if dest_dir is not None else data_dir(), sources,
                          use_keras)
@@ -90,13 +98,28 @@ def load_fashion_mnist(dest_dir=None, sources=FASHION_SOURCES, use_keras: bool =
 
     Class names are in ``FASHION_CLASSES``. Same path as MNIST: Keras's cache, then ``data/fashion``, then
     Keras's download, then the checksummed IDX sources (Zalando's host, then Debian's package).
+
+    Args:
+        dest_dir: where the IDX files are cached (default ``data/fashion``).
+        sources: where to fetch them from, in order.
+        use_keras: try Keras's cache and download first.
+
+    Returns:
+        tuple: ``((x_train, y_train), (x_test, y_test))``, shaped as MNIST's.
     """
     return _load_dataset("fashion_mnist", FASHION_SHA256,
                          Path(dest_dir) if dest_dir is not None else data_dir() / "fashion", sources, use_keras)
 
 
 def to_model_range(images) -> np.ndarray:
-    """uint8 images (N, H, W) or (N, H, W, 1) in [0, 255] -> float32 (N, H, W, 1) in [-1, 1] (tanh's range)."""
+    """uint8 images (N, H, W) or (N, H, W, 1) in [0, 255] -> float32 (N, H, W, 1) in [-1, 1] (tanh's range).
+
+    Args:
+        images: uint8 (N, 28, 28) or (N, 28, 28, 1) in [0, 255].
+
+    Returns:
+        numpy.ndarray: float32 (N, 28, 28, 1) in [-1, 1].
+    """
     if isinstance(images, (list, tuple)):
         sizes = sorted({np.shape(im) for im in images})
         if len(sizes) > 1:
@@ -111,7 +134,14 @@ def to_model_range(images) -> np.ndarray:
 
 
 def to_uint8(images) -> np.ndarray:
-    """Model outputs in [-1, 1], shape (N, H, W, 1) or (N, H, W) -> uint8 (N, H, W) in [0, 255]."""
+    """Model outputs in [-1, 1], shape (N, H, W, 1) or (N, H, W) -> uint8 (N, H, W) in [0, 255].
+
+    Args:
+        images: floats in [-1, 1], (N, 28, 28, 1) or (N, 28, 28) (values outside are clipped).
+
+    Returns:
+        numpy.ndarray: uint8 (N, 28, 28).
+    """
     x = np.asarray(images, dtype="float32")
     if x.ndim == 4:
         x = x[..., 0]
@@ -123,6 +153,13 @@ def training_set(n: int | None = None, seed: int = 0) -> tuple[np.ndarray, np.nd
     uint8 (n,).
 
     ``n=None`` takes all 60,000; a smaller ``n`` takes a fixed random subset (quick mode, tests).
+
+    Args:
+        n: how many training digits (None: all 60,000).
+        seed: which ones, when n is smaller.
+
+    Returns:
+        tuple: ``(x, y)``: float32 (n, 28, 28, 1) in [-1, 1] and their int labels (n,).
     """
     (x, y), _ = load_mnist()
     if n is not None and n < len(x):
@@ -132,7 +169,15 @@ def training_set(n: int | None = None, seed: int = 0) -> tuple[np.ndarray, np.nd
 
 
 def training_images(n: int | None = None, seed: int = 0) -> np.ndarray:
-    """``training_set``'s images alone: float32 (n, 28, 28, 1) in [-1, 1]."""
+    """``training_set``'s images alone: float32 (n, 28, 28, 1) in [-1, 1].
+
+    Args:
+        n: how many training digits (None: all 60,000).
+        seed: which ones, when n is smaller.
+
+    Returns:
+        numpy.ndarray: float32 (n, 28, 28, 1) in [-1, 1].
+    """
     return training_set(n, seed)[0]
 
 
@@ -144,6 +189,16 @@ def make_dataset(x, batch_size: int, seed: int = 0, first_epoch: int = 0, epochs
     The order of epoch ``e`` depends only on ``(seed, e)``, so a run resumed at epoch ``e`` sees exactly the
     batches an uninterrupted run would. The data stay in one tensor; each batch is a cheap gather.
     Yields ``len(x) // batch_size`` batches per epoch (the last partial batch is dropped).
+
+    Args:
+        x: images float32 (N, 28, 28, 1).
+        batch_size: images per batch (the last partial batch of an epoch is dropped).
+        seed: decides each epoch's order.
+        first_epoch, epochs: the epochs the dataset covers (a resumed run starts later).
+        y: int labels (N,) for a conditional GAN, or None.
+
+    Returns:
+        tf.data.Dataset: batches (batch, 28, 28, 1), or (images, labels) pairs.
     """
     import tensorflow as tf
 
@@ -223,6 +278,11 @@ def load_images(path, size: int = IMAGE_SIZE, invert: bool = False):
 
     Returns ``(x, y, class_names)``: x uint8 (N, size, size), y int64 (N,), class_names a list of str.
     Raises ``ValueError`` naming the file when one is corrupt or not an image, or when there are no images.
+
+    Args:
+        path: a folder of image files or an .npz file.
+        size: the side of the square images returned.
+        invert: turn dark-on-light scans into MNIST's light-on-dark.
     """
     path = Path(path)
     if not path.exists():

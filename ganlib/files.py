@@ -8,7 +8,11 @@ from pathlib import Path
 
 
 def project_root() -> Path:
-    """The course folder: ``$GANLIB_ROOT``, else the checkout that holds this package, else the cwd."""
+    """The course folder: ``$GANLIB_ROOT``, else the checkout that holds this package, else the cwd.
+
+    Returns:
+        Path: the course folder.
+    """
     if os.environ.get("GANLIB_ROOT"):
         return Path(os.environ["GANLIB_ROOT"]).resolve()
     here = Path(__file__).resolve().parents[1]

@@ -90,7 +90,15 @@ def load_judge() -> tuple[keras.Model, keras.Model]:
 
 
 def judge_outputs(images, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """Features float32 (N, 128) and class probabilities float32 (N, 10) for uint8 images (N, 28, 28)."""
+    """The judge's features float64 (N, 128) and class probabilities float64 (N, 10) for uint8 images (N, 28, 28).
+
+    Args:
+        images: uint8 (N, 28, 28).
+        batch_size: how many to judge at once.
+
+    Returns:
+        tuple: features float64 (N, 128) and class probabilities float64 (N, 10).
+    """
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}")
@@ -100,7 +108,14 @@ def judge_outputs(images, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarra
 
 
 def frechet_distance(feats_a, feats_b) -> float:
-    """Fréchet distance between Gaussians fitted to two feature sets (N, D) and (M, D): FID's formula."""
+    """Fréchet distance between Gaussians fitted to two feature sets (N, D) and (M, D): FID's formula.
+
+    Args:
+        feats_a, feats_b: features (N, D) and (M, D).
+
+    Returns:
+        float: FID, 0 for identical Gaussians.
+    """
     mu_a, mu_b = feats_a.mean(0), feats_b.mean(0)
     cov_a, cov_b = np.cov(feats_a, rowvar=False), np.cov(feats_b, rowvar=False)
     # tr(sqrt(A B)) = sum of sqrt eigenvalues of sqrt(A) B sqrt(A), which is symmetric: no complex sqrtm needed.
@@ -112,7 +127,14 @@ def frechet_distance(feats_a, feats_b) -> float:
 
 
 def classifier_score(probs) -> float:
-    """Inception-Score-style exp(E[KL(p(y|x) || p(y))]) for probabilities (N, 10): 10 is perfect, 1 is worst."""
+    """Inception-Score-style exp(E[KL(p(y|x) || p(y))]) for probabilities (N, 10): 10 is perfect, 1 is worst.
+
+    Args:
+        probs: class probabilities (N, 10).
+
+    Returns:
+        float: from 1 (worst) to 10 (best).
+    """
     p = np.clip(probs, 1e-12, 1)
     marginal = p.mean(0, keepdims=True)
     return float(np.exp((p * (np.log(p) - np.log(marginal))).sum(1).mean()))
@@ -129,7 +151,16 @@ def label_agreement(probs, labels) -> float:
 
 def confusion_matrix(probs, labels, classes: int = 10) -> np.ndarray:
     """Counts int64 (classes, classes): row = the digit asked for (labels (N,)), column = the digit the judge
-    sees (argmax of probs (N, classes)). A perfect conditional GAN puts everything on the diagonal."""
+    sees (argmax of probs (N, classes)). A perfect conditional GAN puts everything on the diagonal.
+
+    Args:
+        probs: class probabilities (N, classes).
+        labels: int (N,) what each sample was asked to be.
+        classes: how many classes.
+
+    Returns:
+        numpy.ndarray: int counts (classes, classes), rows asked, columns judged.
+    """
     labels = np.asarray(labels).reshape(-1).astype("int64")
     matrix = np.zeros((classes, classes), dtype="int64")
     np.add.at(matrix, (labels, np.asarray(probs).argmax(1)), 1)
@@ -190,6 +221,13 @@ def nearest_train_distance(images, train_images) -> tuple[np.ndarray, np.ndarray
     """Pixel-space L2 distance (in [0, 1] units) from each image (N, 28, 28) to its nearest training image.
 
     Returns ``(distances (N,), index of the nearest training image (N,))``.
+
+    Args:
+        images: uint8 (N, 28, 28).
+        train_images: uint8 (M, 28, 28).
+
+    Returns:
+        tuple: distances float (N,) and indices int (N,) of the nearest training images.
     """
     a = np.asarray(images, "float32").reshape(len(images), -1) / 255.0
     b = np.asarray(train_images, "float32").reshape(len(train_images), -1) / 255.0
@@ -260,6 +298,12 @@ def evaluate(images, n_reference: int = 10000, seed: int = 0, labels=None) -> di
     scores ``N`` real
     training digits (test digits for the nearest-neighbour figures, since training digits are their own
     nearest neighbours) against ``n_reference`` test digits.
+
+    Args:
+        images: uint8 (N, 28, 28), N at least 10.
+        n_reference: how many real digits the baseline uses.
+        seed: which real digits.
+        labels: int (N,) digits the samples were asked to be, or None.
     """
     images = np.asarray(images)
     if len(images) < 10:
@@ -288,7 +332,14 @@ def evaluate(images, n_reference: int = 10000, seed: int = 0, labels=None) -> di
 
 
 def format_table(report: dict) -> str:
-    """The ``evaluate`` report as a plain-text table, generated beside real-vs-real."""
+    """The ``evaluate`` report as a plain-text table, generated beside real-vs-real.
+
+    Args:
+        report: what ``evaluate`` returned.
+
+    Returns:
+        str: the table, one metric a line.
+    """
     rows = [("FID (judge features)", "fid", "{:.2f}", "lower is better"),
             ("classifier score", "classifier_score", "{:.3f}", "10 is perfect"),
             ("judge unsure (< 90 %)", "unsure_fraction", "{:.2%}", "in-between digits"),

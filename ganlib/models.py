@@ -22,6 +22,12 @@ def conditioning_of(model: keras.Model) -> Conditioning:
     A network built by this module carries its ``Conditioning``. For one built elsewhere (a clone, your
     own) it is read from the inputs: one input means none; a second one-hot input is a latent code when it
     is named ``code``, else labels.
+
+    Args:
+        model: a generator or a discriminator.
+
+    Returns:
+        Conditioning: its kind and size.
     """
     known = getattr(model, "conditioning", None)
     if isinstance(known, Conditioning):
@@ -32,7 +38,14 @@ def conditioning_of(model: keras.Model) -> Conditioning:
 
 
 def latent_size(generator: keras.Model) -> int:
-    """The length of the noise vector a generator takes (its first input's width)."""
+    """The length of the noise vector a generator takes (its first input's width).
+
+    Args:
+        generator: a generator model.
+
+    Returns:
+        int: the noise vector's length.
+    """
     return int(generator.inputs[0].shape[-1])
 
 
@@ -49,6 +62,17 @@ def build_generator(latent_dim: int = 100, filters=(128, 64, 32), dense_units=()
     one-hot labels, but a mix of two labels also works, which lets the explorers morph one digit into another)
     and the embedding is concatenated to the noise. A latent code (``Conditioning("code", size)``) enters the
     same way, as an input named ``code``, but stands for whatever the GAN learnt to make of it, not a digit.
+
+    Args:
+        latent_dim: the length of the noise vector.
+        filters: channels of the 7×7 map and of each transposed convolution (at least two).
+        dense_units: widths of the hidden dense layers before the 7×7 map.
+        kernel_size: the transposed convolutions' kernel.
+        conditioning: nothing, labels or a latent code (``config.Conditioning``).
+        name: the model's name.
+
+    Returns:
+        keras.Model: noise (batch, latent_dim) [and one-hot (batch, size)] -> images (batch, 28, 28, 1).
     """
     if len(filters) < 2:
         raise ValueError(f"filters={filters!r}: give at least two widths, e.g. (128, 64, 32).")
@@ -99,6 +123,17 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
     A latent code (``Conditioning("code", size)``) is not an input: it adds InfoGAN's second head, and the
     outputs are ``[probability (batch, 1), code logits (batch, size)]``, the logits guessing which code a
     fake was drawn from.
+
+    Args:
+        filters: channels of each strided convolution.
+        dense_units: widths of the hidden dense layers.
+        kernel_size: the convolutions' kernel.
+        dropout: the dropout rate after each hidden layer.
+        conditioning: nothing, labels (a projection input) or a latent code (a second head).
+        name: the model's name.
+
+    Returns:
+        keras.Model: images (batch, 28, 28, 1) [and labels] -> probability (batch, 1) [and code logits].
     """
     conditioning = Conditioning.parse(conditioning)
     x = keras.Input(IMAGE_SHAPE, name="image")
@@ -134,7 +169,14 @@ def build_generator_for(config) -> keras.Model:
 
 
 def build_models(config):
-    """Both networks from a ``GANConfig``: returns ``(generator, discriminator)``."""
+    """Both networks from a ``GANConfig``: returns ``(generator, discriminator)``.
+
+    Args:
+        config: a ``GANConfig``.
+
+    Returns:
+        tuple: ``(generator, discriminator)`` with fresh weights.
+    """
     generator = build_generator_for(config)  # first: the seeded initial weights depend on the order
     discriminator = build_discriminator(config.disc_filters, config.disc_dense, config.kernel_size, config.dropout,
                                         config.conditioning)

@@ -46,7 +46,11 @@ def _course_path(normal: str, quick: str) -> Path:
 
 def runs_dir() -> Path:
     """Where the notebooks keep their training runs: ``runs/``, or ``build/runs-quick/`` in quick mode;
-    ``GANLIB_RUNS_DIR`` overrides both (``make course`` starts from an empty folder there)."""
+    ``GANLIB_RUNS_DIR`` overrides both (``make course`` starts from an empty folder there).
+
+    Returns:
+        Path: the folder the chapters train in.
+    """
     if os.environ.get("GANLIB_RUNS_DIR"):
         return Path(os.environ["GANLIB_RUNS_DIR"]).resolve()
     return _course_path("runs", "build/runs-quick")
@@ -54,14 +58,25 @@ def runs_dir() -> Path:
 
 def figures_dir() -> Path:
     """Where figures go: ``figures/`` for the real course; ``build/figures-quick/`` in quick mode, so tests
-    never overwrite the committed figures. Made if missing."""
+    never overwrite the committed figures. Made if missing.
+
+    Returns:
+        Path: the folder the chapters save figures to.
+    """
     path = _course_path("figures", "build/figures-quick")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def checkpoint_path(name) -> Path:
-    """A run folder, or the name of a generator shipped with ganlib (``pretrained``, ``pretrained-conditional``)."""
+    """A run folder, or the name of a generator shipped with ganlib (``pretrained``, ``pretrained-conditional``).
+
+    Args:
+        name: a folder, or ``pretrained`` / ``pretrained-conditional``.
+
+    Returns:
+        Path: the run folder.
+    """
     return PRETRAINED.get(str(name), Path(name))
 
 
@@ -88,7 +103,14 @@ def new_state() -> dict:
 
 def read_state(run) -> dict | None:
     """The run's ``state.json`` as a dict (``epoch``, ``seconds``, ``history``: one dict per epoch,
-    ``checkpoint``, and ``best`` / ``generator_epoch`` when scored), or None for a new run."""
+    ``checkpoint``, and ``best`` / ``generator_epoch`` when scored), or None for a new run.
+
+    Args:
+        run: a run folder.
+
+    Returns:
+        dict or None.
+    """
     path = Path(run) / STATE
     return _read_json(path) if path.exists() else None
 
@@ -104,7 +126,14 @@ def write_state(run, state: dict) -> None:
 
 
 def load_config(run) -> GANConfig:
-    """The ``GANConfig`` a run folder was trained with."""
+    """The ``GANConfig`` a run folder was trained with.
+
+    Args:
+        run: a run folder.
+
+    Returns:
+        GANConfig: the settings it was trained with.
+    """
     path = Path(run) / CONFIG
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: {run} is not a training run folder "
@@ -258,6 +287,12 @@ def load_generator(run):
     """The trained generator of a run folder (its ``generator.weights.h5``), ready for ``training.generate``.
 
     Builds the network that ``config.json`` describes, then reads the weights: no code from the folder runs.
+
+    Args:
+        run: a run folder, or the name of a shipped generator.
+
+    Returns:
+        keras.Model: the generator, with its trained weights.
     """
     run = checkpoint_path(run)
     config = load_config(run)
@@ -287,7 +322,14 @@ def _frame_files(run) -> list[Path]:
 
 
 def load_frames(run) -> list[np.ndarray]:
-    """The run's sample grids, uint8 (H, W) each, from the untrained generator (epoch 0) to the last epoch."""
+    """The run's sample grids, uint8 (H, W) each, from the untrained generator (epoch 0) to the last epoch.
+
+    Args:
+        run: a run folder.
+
+    Returns:
+        list: uint8 arrays (H, W), one per frame.
+    """
     import imageio.v3 as iio
 
     files = _frame_files(run)
@@ -319,6 +361,16 @@ def run_column_labels(run) -> list[str] | None:
 def save_run_gif(run, path, captions: bool = True, **options) -> Path:
     """The training animation of a run folder: its frames (from the untrained generator to the last epoch),
     each captioned with the epoch and losses, the columns labelled with their digit or code. ``options`` go
-    to ``viz.save_gif`` (``fps``, ``size``, ...)."""
+    to ``viz.save_gif`` (``fps``, ``size``, ...).
+
+    Args:
+        run: a run folder.
+        path: where to write the .gif (or .mp4).
+        captions: write the epoch and losses above each frame.
+        **options: passed to ``viz.save_gif``.
+
+    Returns:
+        Path: the file written.
+    """
     return save_gif(load_frames(run), path, captions=run_captions(run) if captions else None,
                     column_labels=run_column_labels(run), **options)

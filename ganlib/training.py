@@ -204,7 +204,14 @@ class GAN(keras.Model):
 
 
 def build_gan(config: GANConfig) -> GAN:
-    """A compiled, built GAN from a config (fresh weights, seeded by ``config.seed``)."""
+    """A compiled, built GAN from a config (fresh weights, seeded by ``config.seed``).
+
+    Args:
+        config: a ``GANConfig``.
+
+    Returns:
+        GAN: compiled and built, seeded by ``config.seed``.
+    """
     keras.utils.set_random_seed(config.seed)
     generator, discriminator = build_models(config)
     gan = GAN(generator, discriminator, config.latent_dim, ema=config.ema, seed=config.seed,
@@ -220,19 +227,45 @@ def build_gan(config: GANConfig) -> GAN:
 
 
 def fixed_noise(latent_dim: int, n: int = SAMPLE_GRID_SIZE, seed: int = SAMPLE_GRID_SEED) -> np.ndarray:
-    """The same noise every epoch, float32 (n, latent_dim): watching it shows learning, not new random draws."""
+    """The same noise every epoch, float32 (n, latent_dim): watching it shows learning, not new random draws.
+
+    Args:
+        latent_dim: the noise vector's length.
+        n: how many vectors.
+        seed: their seed.
+
+    Returns:
+        numpy.ndarray: float32 (n, latent_dim).
+    """
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
 
 
 def balanced_labels(n: int, classes: int = 10) -> np.ndarray:
-    """Labels int32 (n,) cycling 0, 1, …, classes-1: every class drawn equally often (±1)."""
+    """Labels int32 (n,) cycling 0, 1, …, classes-1: every class drawn equally often (±1).
+
+    Args:
+        n: how many labels.
+        classes: how many classes.
+
+    Returns:
+        numpy.ndarray: int32 (n,).
+    """
     return (np.arange(n) % classes).astype("int32")
 
 
 def generator_inputs(generator: keras.Model, noise, labels=None):
     """What to feed ``generator`` for noise float32 (n, latent_dim): the noise itself, or, for a generator that
     takes labels or a latent code, ``[noise, one-hot values (n, size)]``. ``labels`` (the digits asked for, or
-    the codes): int (n,), one-hot or mixed floats (n, size), or None for every value equally often."""
+    the codes): int (n,), one-hot or mixed floats (n, size), or None for every value equally often.
+
+    Args:
+        generator: a generator model.
+        noise: float32 (n, latent_dim).
+        labels: int (n,), floats (n, size), or None.
+
+    Returns:
+        the noise, or ``[noise, one-hot float32 (n, size)]``.
+    """
     noise = np.asarray(noise, dtype="float32")
     conditioning = conditioning_of(generator)
     if conditioning.kind == NONE:
@@ -256,6 +289,16 @@ def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 10
 
     For a conditional generator, ``labels`` int (n,) says which digit each one is (None: balanced labels,
     see ``balanced_labels``).
+
+    Args:
+        generator: a generator model.
+        n: how many digits.
+        seed: the noise's seed.
+        batch_size: how many to draw at once.
+        labels: int (n,) digits (or codes) to ask for, or None for all equally often.
+
+    Returns:
+        numpy.ndarray: uint8 (n, 28, 28).
     """
     noise = np.random.default_rng(seed).standard_normal((n, latent_size(generator))).astype("float32")
     return to_uint8(generator.predict(generator_inputs(generator, noise, labels), batch_size=batch_size, verbose=0))
@@ -515,6 +558,16 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     ``metrics.FIDCallback``) the run's ``generator.weights.h5`` and ``result.generator``, instead of the last
     epoch's; ``state.json``'s ``generator_epoch`` says which epoch it is. Training itself goes on from the
     last epoch, so training the run again resumes where it stopped.
+
+    Args:
+        config: the run's ``GANConfig``.
+        out_dir: the run folder.
+        x: training images float32 (N, 28, 28, 1) in [-1, 1], or None for MNIST.
+        callbacks: extra Keras callbacks.
+        verbose: Keras's progress output (0, 1 or 2); 0 also silences the resume line.
+        strategy: a ``tf.distribute`` strategy, or None for one device.
+        y: int labels (N,) for a conditional GAN.
+        keep_best: make the lowest-FID epoch's generator the run's.
     """
     strategy = strategy or tf.distribute.get_strategy()
     out_dir = Path(out_dir)

@@ -21,7 +21,16 @@ def _as_uint8(images) -> np.ndarray:
 
 
 def image_grid(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
-    """Tile images (N, H, W) or (N, H, W, 1), uint8 or floats in [-1, 1], into one uint8 (rows·H, cols·W) array."""
+    """Tile images (N, H, W) or (N, H, W, 1), uint8 or floats in [-1, 1], into one uint8 (rows·H, cols·W) array.
+
+    Args:
+        images: (N, H, W) or (N, H, W, 1), uint8 or floats in [-1, 1].
+        ncols: images per row (default: a square).
+        pad: black pixels between images.
+
+    Returns:
+        numpy.ndarray: uint8 (rows·(H+pad)+pad, cols·(W+pad)+pad).
+    """
     x = _as_uint8(images)
     n, h, w = x.shape
     ncols = ncols or math.ceil(math.sqrt(n))
@@ -46,7 +55,15 @@ def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
 
 
 def save_png(array: np.ndarray, path) -> Path:
-    """Write a uint8 array (H, W) or (H, W, 3) to a PNG file, atomically."""
+    """Write a uint8 array (H, W) or (H, W, 3) to a PNG file, atomically.
+
+    Args:
+        array: uint8 (H, W) or (H, W, 3).
+        path: the file.
+
+    Returns:
+        Path: the file written.
+    """
     return atomic_write(path, png_bytes(array))
 
 
@@ -54,6 +71,17 @@ def plot_samples(images, title: str = "", ncols: int | None = None, labels=None,
     """Show images (N, 28, 28) in a matplotlib grid, with optional per-image labels; save to ``path`` if given.
 
     Returns the figure.
+
+    Args:
+        images: (N, 28, 28) or (N, 28, 28, 1), uint8 or floats in [-1, 1].
+        title: above the grid.
+        ncols: images per row.
+        labels: a text per image, or None.
+        path: where to save the PNG, or None.
+        scale: inches per image.
+
+    Returns:
+        matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
@@ -83,6 +111,14 @@ def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
     2·ln 2 for ``d_loss`` (a cross-entropy on the real half plus one on the fake half) and ln 2 for
     ``g_loss``. Scores ``real_score`` / ``fake_score`` and an InfoGAN ``code_loss`` get panels of their own
     when present. Returns the figure.
+
+    Args:
+        history: dicts with ``epoch`` and the ``keys`` (and the scores and code loss).
+        path: where to save the PNG, or None.
+        keys: the losses to plot.
+
+    Returns:
+        matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
@@ -125,6 +161,14 @@ def plot_confusion(matrix, path=None, title: str = "Asked for vs judged", ylabel
 
     Rows are what was asked for (a digit, or an InfoGAN code: say which with ``ylabel``), columns what the
     judge saw. Returns the figure.
+
+    Args:
+        matrix: counts (classes, classes).
+        path: where to save the PNG, or None.
+        title, ylabel: the plot's title and row label.
+
+    Returns:
+        matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
@@ -187,6 +231,18 @@ def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4,
     folder). ``column_labels``: one text per column of a grid
     made by ``image_grid``, drawn above the columns. A path ending in ``.mp4`` writes an H.264 video
     through imageio-ffmpeg; anything else a GIF.
+
+    Args:
+        frames: uint8 arrays (H, W), all alike.
+        path: a .gif, or .mp4 for a video.
+        fps: frames per second.
+        scale, size: the enlargement, or the width to aim for.
+        hold_last: how many extra frames' time the last one stays.
+        captions: a text per frame, or None.
+        column_labels: a text per grid column, or None.
+
+    Returns:
+        Path: the file written.
     """
     import imageio.v3 as iio
 

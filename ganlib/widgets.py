@@ -56,6 +56,16 @@ def latent_explorer(generator, seed: int = 0, n_sliders: int = 6, scale: int = 6
     picker chooses what to draw, and the sliders change its style. Returns a VBox with ``.controls``
     (``seed``, ``z0``…, and ``digit`` when conditional), ``.image`` (the digit as PNG) and ``.current()``
     (the uint8 (28, 28) image).
+
+    Args:
+        generator: a generator model.
+        seed: the starting noise's seed.
+        n_sliders: how many noise numbers get a slider.
+        scale: the image's enlargement.
+        digit: the starting digit (or code).
+
+    Returns:
+        ipywidgets.VBox: the explorer, its parts as attributes.
     """
     latent_dim = latent_size(generator)
     picker = _digit_picker(generator, digit, "digit") if conditioning_of(generator).kind != NONE else None
@@ -96,6 +106,17 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
     the same proportion, so a 1 morphs into a 7. Returns a VBox with ``.controls`` (``a``, ``b``, ``t``, and
     ``digit_a``, ``digit_b`` when conditional), ``.image``, ``.strip``, ``.export_button``, ``.status`` and
     ``.path_images()`` (uint8 (steps, 28, 28)).
+
+    Args:
+        generator: a generator model.
+        seed_a, seed_b: the seeds at the walk's two ends.
+        steps: images in the strip.
+        scale: the image's enlargement.
+        digit_a, digit_b: the digits (or codes) at the two ends.
+        gif_path: where Export GIF writes.
+
+    Returns:
+        ipywidgets.VBox: the explorer, its parts as attributes.
     """
     from .runs import figures_dir
     from .viz import image_grid, save_gif
@@ -283,5 +304,16 @@ def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=N
     """The training panel (see ``TrainingPanel``): ``runs_dir`` holds one sub-folder per combination of
     settings; ``x``: training images float32 (N, 28, 28, 1) in [-1, 1] (default: the config's MNIST subset);
     ``config``: the starting settings; ``background``: train in a thread so the notebook stays responsive
-    (and Stop can be pressed), ``.join()`` waits for it."""
+    (and Stop can be pressed), ``.join()`` waits for it.
+
+    Args:
+        runs_dir: the folder of the panel's runs.
+        x: training images float32 (N, 28, 28, 1) in [-1, 1], or None.
+        config: the starting settings.
+        gif_path: where Export GIF writes.
+        background: train in a thread.
+
+    Returns:
+        TrainingPanel: the panel.
+    """
     return TrainingPanel(runs_dir, x=x, config=config, gif_path=gif_path, background=background)

@@ -15,6 +15,11 @@ def test_every_public_name_exists_has_a_docstring_and_is_in_the_api_page():
         obj = getattr(ganlib, name)
         if inspect.isfunction(obj) or inspect.isclass(obj):
             assert inspect.getdoc(obj), f"ganlib.{name} has no docstring"
+        if inspect.isfunction(obj):
+            doc = inspect.getdoc(obj)
+            if inspect.signature(obj).parameters:
+                assert "Args:" in doc, f"ganlib.{name}'s docstring has no Args section"
+            assert "Returns:" in doc or "Returns ``" in doc, f"ganlib.{name}'s docstring says nothing it returns"
         assert f"`{name}`" in api, f"docs/api.md does not list {name}"
 
 
