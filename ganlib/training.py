@@ -357,9 +357,11 @@ class RunCheckpoint(keras.callbacks.Callback):
     whole GAN, then switches ``state.json`` to them. A crash at any moment leaves the previous checkpoint
     complete and current.
 
-    Keras's ``BackupAndRestore`` is not used: it restores the weights but not the run's own record (history,
-    seconds, best epoch) nor the noise and dropout seeds that make a resumed run bit-exact; the run folder
-    (``runs.py``) keeps all of them together.
+    Keras's own callbacks do parts of this job, apart: ``BackupAndRestore`` restores the weights but not the
+    run's record (history, seconds, best epoch); ``ModelCheckpoint`` saves one model, not the GAN with its step
+    counter and the state that points at it; ``CSVLogger`` writes a history that a crash can leave one row
+    ahead of the checkpoint. Here the checkpoint and the record switch together, atomically (``runs.py``), which
+    is what makes a resumed run bit-exact.
     """
 
     def __init__(self, out_dir: Path, state: dict, clock: RunClock):
@@ -568,6 +570,9 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
         strategy: a ``tf.distribute`` strategy, or None for one device.
         y: int labels (N,) for a conditional GAN.
         keep_best: make the lowest-FID epoch's generator the run's.
+
+    Returns:
+        TrainResult: the GAN, its history, why it stopped, the seconds spent and the best scored epoch.
     """
     strategy = strategy or tf.distribute.get_strategy()
     out_dir = Path(out_dir)

@@ -5,6 +5,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pytest
 
 from ganlib import runs
@@ -95,3 +96,70 @@ def test_old_run_folders_still_load(tmp_path):
     (tmp_path / "config.json").write_text("{ not json")
     with pytest.raises(ValueError, match="config.json is not valid JSON"):
         runs.load_config(tmp_path)
+
+
+KILLABLE = textwrap.dedent("""
+    import os, signal, sys
+    import keras
+    import ganlib.runs as runs
+    from ganlib.config import Conditioning, GANConfig
+    from ganlib.data import training_images
+    from ganlib.training import train
+
+    cfg = GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_dim=8, batch_size=64, epochs=3, n_train=256)
+    where, at = sys.argv[2], int(sys.argv[3])
+
+
+    def die():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+    class KillAtStep(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if where == "step" and int(self.model.step.numpy()) == at:
+                die()
+
+
+    save_weights, write_state = runs.atomic_save_weights, runs.write_state
+
+    def saving(model, path):  # killed as the checkpoint of epoch `at` starts to be written
+        if where == "write" and path.name == runs.checkpoint_name(at):
+            die()
+        return save_weights(model, path)
+
+    def switching(run, state):  # killed with the new checkpoint written but state.json not yet switched to it
+        if where == "switch" and state.get("checkpoint") == runs.checkpoint_name(at):
+            die()
+        return write_state(run, state)
+
+    runs.atomic_save_weights, runs.write_state = saving, switching
+    train(cfg, sys.argv[1], x=training_images(256, seed=1), verbose=0, callbacks=[KillAtStep()])
+""")
+
+
+def test_killed_at_ten_moments_the_run_still_ends_where_an_uninterrupted_one_does(tmp_path):
+    """SIGKILL at ten random moments of one run (mid-epoch, as a checkpoint starts to be written, and between
+    writing it and switching state.json to it), restarting after each: the final weights are the same."""
+    import random
+
+    # The run's timeline: 3 epochs of 4 steps, each epoch ending with a checkpoint write and a state switch.
+    timeline = [m for e in range(1, 4) for m in [("step", s) for s in range(4 * e - 3, 4 * e + 1)] +
+                [("write", e), ("switch", e)]]
+    moments = sorted(random.Random(0).sample(range(len(timeline)), 10))
+    kinds = {timeline[i][0] for i in moments}
+    assert kinds == {"step", "write", "switch"}, kinds  # the seed covers all three kinds of moment
+
+    def run(folder, where="never", at=0):
+        return subprocess.run([sys.executable, "-c", KILLABLE, str(folder), where, str(at)], timeout=300,
+                              capture_output=True, text=True)
+
+    for i in moments:
+        where, at = timeline[i]
+        proc = run(tmp_path / "killed", where, at)
+        assert proc.returncode == -9, (where, at, proc.stderr[-2000:])
+    assert run(tmp_path / "killed").returncode == 0
+    assert run(tmp_path / "straight").returncode == 0
+    assert runs.read_state(tmp_path / "killed")["epoch"] == 3
+    killed, straight = runs.load_generator(tmp_path / "killed"), runs.load_generator(tmp_path / "straight")
+    for a, b in zip(killed.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
