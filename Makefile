@@ -64,12 +64,14 @@ benchmark: setup data
 	$(BIN)/python benchmarks/speed.py
 
 # Retrain a shipped generator: train, record the 10,000-sample figures, keep only what sampling needs
-# (the generator's weights, config, history and records). $(call retrain,FOLDER,TRAIN-ARGUMENTS)
+# (the generator's weights, config, history and records, and the generator as a .keras file).
+# $(call retrain,FOLDER,TRAIN-ARGUMENTS)
 define retrain
 	rm -rf $(1)
 	$(BIN)/python -m ganlib train --out $(1) --fid --keep-best $(2)
 	$(BIN)/python -m ganlib evaluate --checkpoint $(1) --n 10000 --record
-	rm -rf $(1)/ckpt-*.weights.h5 $(1)/best-generator.weights.h5 $(1)/frames
+	$(BIN)/python -m ganlib export --checkpoint $(1) --out $(1)/generator.keras
+	rm -rf $(1)/ckpt-*.weights.h5 $(1)/best-generator.weights.h5 $(1)/frames $(1)/.lock
 endef
 # The unconditional generator: the default recipe (ten InfoGAN latent codes at weight 0.05, learnt without
 # labels), scored each epoch. Long runs can get worse late, so retrain keeps the best epoch's generator

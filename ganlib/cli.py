@@ -188,6 +188,14 @@ def _cmd_gif(args) -> int:
     return 0
 
 
+def _cmd_export(args) -> int:
+    from .runs import export_generator
+
+    path = export_generator(args.checkpoint, args.out)
+    print(f"wrote {path}: load it with keras.saving.load_model, no ganlib needed")
+    return 0
+
+
 def _cmd_train_judge(args) -> int:
     from .metrics import JUDGE_WEIGHTS, train_judge
 
@@ -274,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--size", type=int, help="width in pixels (default: each pixel doubled)")
     f.add_argument("--no-captions", action="store_true", help="leave out the epoch and losses above each frame")
     f.set_defaults(func=_cmd_gif)
+
+    x = sub.add_parser("export", help="write a trained generator as a whole Keras model file (.keras)")
+    x.add_argument("--checkpoint", required=True, help="run folder, 'pretrained' or 'pretrained-conditional'")
+    x.add_argument("--out", required=True, help="FILE.keras")
+    x.set_defaults(func=_cmd_export)
 
     j = sub.add_parser("train-judge", help="retrain the MNIST classifier behind the metrics")
     j.add_argument("--epochs", type=int, default=8)

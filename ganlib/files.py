@@ -50,6 +50,13 @@ def atomic_write(path, payload: bytes) -> Path:
     return _atomic(path, write)
 
 
+def atomic_save_model(model, path) -> Path:
+    """``model.save(path)`` atomically: a whole Keras model file, ``path`` ending in ``.keras``."""
+    if not str(path).endswith(".keras"):
+        raise ValueError(f"{path}: a Keras model file must end in .keras")
+    return _atomic(path, lambda tmp: model.save(tmp), suffix=".part.keras")
+
+
 def atomic_save_weights(model, path) -> Path:
     """``model.save_weights(path)`` atomically; ``path`` ends in ``.weights.h5``."""
     if not str(path).endswith(".weights.h5"):

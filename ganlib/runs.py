@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import CODE, LABELS, GANConfig, quick_mode
-from .files import atomic_save_weights, atomic_write, project_root
+from .files import atomic_save_model, atomic_save_weights, atomic_write, project_root
 from .models import build_generator_for
 from .viz import save_gif, save_png
 
@@ -302,6 +302,21 @@ def load_generator(run):
     generator = build_generator_for(config)
     generator.load_weights(weights)
     return generator
+
+
+def export_generator(run, path) -> Path:
+    """Write a run's trained generator as a whole Keras model file (``.keras``): architecture and weights,
+    loadable with ``keras.saving.load_model(path)`` (safe mode on) without ganlib. Its inputs are named
+    ``noise`` and, for a generator with labels or a latent code, ``labels`` or ``code`` (one-hot).
+
+    Args:
+        run: a run folder, or the name of a shipped generator.
+        path: the file to write, ending in ``.keras``.
+
+    Returns:
+        Path: the file written.
+    """
+    return atomic_save_model(load_generator(run), path)
 
 
 # ---------------------------------------------------------------------------------------------- frames

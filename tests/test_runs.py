@@ -163,3 +163,47 @@ def test_killed_at_ten_moments_the_run_still_ends_where_an_uninterrupted_one_doe
     killed, straight = runs.load_generator(tmp_path / "killed"), runs.load_generator(tmp_path / "straight")
     for a, b in zip(killed.get_weights(), straight.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+WITHOUT_GANLIB = textwrap.dedent("""
+    import sys
+    import keras
+    import numpy as np
+    model = keras.saving.load_model(sys.argv[1], safe_mode=True)  # safe mode: no code from the file runs
+    inputs = dict(np.load(sys.argv[2]))
+    out = model([inputs[name] for name in ("noise", "labels", "code") if name in inputs], training=False)
+    np.save(sys.argv[3], np.asarray(out))
+    assert "ganlib" not in sys.modules
+""")
+
+
+@pytest.mark.parametrize("name", ["pretrained", "pretrained-conditional"])
+def test_the_shipped_keras_files_draw_what_ganlib_draws_without_ganlib(name, tmp_path):
+    from ganlib.models import conditioning_of
+    from ganlib.training import fixed_noise, generator_inputs
+
+    generator = runs.load_generator(name)
+    kind = conditioning_of(generator).kind
+    noise = fixed_noise(generator.inputs[0].shape[-1], 20)
+    fed = generator_inputs(generator, noise)
+    inputs = {"noise": noise} if kind == "none" else {"noise": noise, kind: fed[1]}
+    np.savez(tmp_path / "inputs.npz", **inputs)
+    proc = subprocess.run([sys.executable, "-c", WITHOUT_GANLIB, str(runs.checkpoint_path(name) / "generator.keras"),
+                           str(tmp_path / "inputs.npz"), str(tmp_path / "out.npy")], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), generator(fed, training=False), atol=1e-5)
+
+
+def test_export_writes_a_keras_file_of_any_run(tiny_config, small_x, tmp_path):
+    import keras
+
+    train(dataclasses.replace(tiny_config, epochs=1), tmp_path / "run", x=small_x, verbose=0)
+    path = runs.export_generator(tmp_path / "run", tmp_path / "g.keras")
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    noise = np.random.default_rng(0).standard_normal((3, tiny_config.latent_dim)).astype("float32")
+    codes = np.eye(10, dtype="float32")[[0, 1, 2]]
+    np.testing.assert_allclose(loaded([noise, codes]), runs.load_generator(tmp_path / "run")([noise, codes]),
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="must end in .keras"):
+        runs.export_generator(tmp_path / "run", tmp_path / "g.h5")
