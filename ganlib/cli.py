@@ -60,7 +60,7 @@ def _cmd_train(args) -> int:
     x, y = _training_data(args.data, config.labelled)
     started = time.time()
     result = train(config, args.out, x=x, y=y, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
-                   strategy=make_strategy(args.strategy), keep_best=args.keep_best)
+                   strategy=make_strategy(args.strategy), keep_best=args.keep_best, tensorboard=args.tensorboard)
     save_run_gif(args.out, Path(args.out) / "training.gif")
     summary = {"command": _command_line(args),
                "seed": config.seed, "strategy": args.strategy, "precision": args.precision,
@@ -251,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", metavar="SOURCE",
                    help="train on other images: a folder of image files (sub-folders are classes), an .npz "
                         "with 'images' or 'x' (uint8 N×H×W), or fashion_mnist (default: MNIST)")
+    t.add_argument("--tensorboard", metavar="DIR",
+                   help="also log losses, scores, FID and sample grids for TensorBoard (tensorboard --logdir DIR)")
     t.add_argument("--quick", action="store_true", help="tiny run for smoke tests")
     t.add_argument("--conditional", action="store_true",
                    help="train a conditional GAN: both networks see the digit's label, so you can ask for a digit")

@@ -9,6 +9,8 @@ A run folder holds::
     best-generator.weights.h5   with a per-epoch FID: the generator of the best epoch so far
     frames/epoch-EPOCH.png      the fixed-noise sample grid before training (epoch 0) and after each epoch
     train_summary.json          what ``python -m ganlib train`` ran, and the figures ``evaluate --record`` adds
+    generator.keras             ``python -m ganlib export``: the generator as a whole Keras model file
+    tensorboard/                with ``train(..., tensorboard=run / "tensorboard")``: TensorBoard's logs
 
 Every write is atomic (a new file, then a rename), so a crash at any moment leaves the previous version
 whole. Loading reads weights only: no code from a run folder ever runs.

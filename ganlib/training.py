@@ -541,7 +541,7 @@ def _is_chief(strategy) -> bool:
 
 
 def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=None, y=None,
-          keep_best: bool = False) -> TrainResult:
+          keep_best: bool = False, tensorboard=None) -> TrainResult:
     """Train a GAN in ``out_dir``, resuming from its last checkpoint if the folder holds an unfinished run.
 
     ``x``: training images float32 (N, 28, 28, 1) in [-1, 1]; default: ``config.n_train`` MNIST digits.
@@ -570,6 +570,9 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
         strategy: a ``tf.distribute`` strategy, or None for one device.
         y: int labels (N,) for a conditional GAN.
         keep_best: make the lowest-FID epoch's generator the run's.
+        tensorboard: a folder for TensorBoard's logs (losses, scores, FID when scored, the sample grid), or
+            None. Open it with ``tensorboard --logdir DIR`` (in a notebook: ``%load_ext tensorboard``, then
+            ``%tensorboard --logdir DIR``).
 
     Returns:
         TrainResult: the GAN, its history, why it stopped, the seconds spent and the best scored epoch.
@@ -578,8 +581,35 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     out_dir = Path(out_dir)
     if not _is_chief(strategy):
         out_dir = out_dir / f".worker-{strategy.cluster_resolver.task_id}"
+    if tensorboard is not None:
+        callbacks = [*callbacks, *tensorboard_callbacks(tensorboard, out_dir)]
     with runs.RunLock(out_dir):
         return _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best)
+
+
+def tensorboard_callbacks(log_dir, out_dir) -> list:
+    """Keras's TensorBoard callback (every number in the epoch's logs, under ``train/``) and one that adds the
+    epoch's sample grid as an image (``samples/``). Put them after callbacks that add to the logs (the FID)."""
+    return [keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False, profile_batch=0),
+            SampleGridSummary(log_dir, out_dir)]
+
+
+class SampleGridSummary(keras.callbacks.Callback):
+    """Logs the frame ``SampleGrid`` saved for each epoch to TensorBoard, as the image ``sample grid``."""
+
+    def __init__(self, log_dir, out_dir):
+        super().__init__()
+        self.writer = tf.summary.create_file_writer(str(Path(log_dir) / "samples"))
+        self.out_dir = Path(out_dir)
+
+    def on_epoch_end(self, epoch, logs=None):
+        frame = runs.load_frames(self.out_dir)[-1]
+        with self.writer.as_default():
+            tf.summary.image("sample grid", frame[None, :, :, None], step=epoch + 1)
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        self.writer.close()
 
 
 def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best) -> TrainResult:

@@ -297,3 +297,26 @@ def test_mixed_bfloat16_trains_and_keeps_float32_weights(tiny_config, small_x, t
     assert result.gan.generator.layers[1].compute_dtype == "bfloat16"
     images = generate(load_generator(tmp_path), 4, seed=0)
     assert images.dtype == np.uint8 and images.shape == (4, 28, 28)
+
+
+def test_tensorboard_logs_losses_fid_and_the_sample_grid(tiny_config, small_x, tmp_path):
+    import glob
+
+    import tensorflow as tf
+
+    from ganlib.metrics import FIDCallback
+
+    train(dataclasses.replace(tiny_config, epochs=2), tmp_path / "run", x=small_x, verbose=0,
+          callbacks=[FIDCallback(n=200)], tensorboard=tmp_path / "tb")
+    found = {}
+    for path in glob.glob(str(tmp_path / "tb" / "**" / "events.out.tfevents.*"), recursive=True):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                found.setdefault(value.tag, []).append((event.step, value))
+    for tag in ("epoch_d_loss", "epoch_g_loss", "epoch_real_score", "epoch_fake_score", "epoch_fid"):
+        assert [step for step, _ in found[tag]] == [0, 1], tag  # one value per epoch
+    d_loss = [tf.make_ndarray(v.tensor).item() for _, v in found["epoch_d_loss"]]
+    history = read_state(tmp_path / "run")["history"]
+    np.testing.assert_allclose(d_loss, [row["d_loss"] for row in history], rtol=1e-5)
+    (step, image), = found["sample grid"][-1:]
+    assert step == 2 and tf.make_ndarray(image.tensor)[0] == b"302"  # the PNG's width: 10 columns of codes
