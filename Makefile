@@ -71,6 +71,7 @@ define retrain
 	$(BIN)/python -m ganlib train --out $(1) --fid --keep-best $(2)
 	$(BIN)/python -m ganlib evaluate --checkpoint $(1) --n 10000 --record
 	$(BIN)/python -m ganlib export --checkpoint $(1) --out $(1)/generator.keras
+	$(BIN)/python -m ganlib card --checkpoint $(1)
 	rm -rf $(1)/ckpt-*.weights.h5 $(1)/best-generator.weights.h5 $(1)/frames $(1)/.lock
 endef
 # The unconditional generator: the default recipe (ten InfoGAN latent codes at weight 0.05, learnt without

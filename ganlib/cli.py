@@ -196,6 +196,13 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _cmd_card(args) -> int:
+    from .cards import write_model_card
+
+    print(f"wrote {write_model_card(args.checkpoint)}")
+    return 0
+
+
 def _cmd_train_judge(args) -> int:
     from .metrics import JUDGE_WEIGHTS, train_judge
 
@@ -289,6 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--checkpoint", required=True, help="run folder, 'pretrained' or 'pretrained-conditional'")
     x.add_argument("--out", required=True, help="FILE.keras")
     x.set_defaults(func=_cmd_export)
+
+    c = sub.add_parser("card", help="write a run's MODEL_CARD.md from its records and the judge's measurements")
+    c.add_argument("--checkpoint", required=True, help="run folder, 'pretrained' or 'pretrained-conditional'")
+    c.set_defaults(func=_cmd_card)
 
     j = sub.add_parser("train-judge", help="retrain the MNIST classifier behind the metrics")
     j.add_argument("--epochs", type=int, default=8)

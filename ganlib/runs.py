@@ -113,7 +113,7 @@ def read_state(run) -> dict | None:
     Returns:
         dict or None.
     """
-    path = Path(run) / STATE
+    path = checkpoint_path(run) / STATE
     return _read_json(path) if path.exists() else None
 
 
@@ -136,7 +136,7 @@ def load_config(run) -> GANConfig:
     Returns:
         GANConfig: the settings it was trained with.
     """
-    path = Path(run) / CONFIG
+    path = checkpoint_path(run) / CONFIG
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: {run} is not a training run folder "
                                 "(train one with `python -m ganlib train --out DIR`).")
@@ -150,7 +150,7 @@ def write_config(run, config: GANConfig) -> None:
 
 def read_summary(run) -> dict:
     """The run's ``train_summary.json`` (empty when there is none)."""
-    path = Path(run) / SUMMARY
+    path = checkpoint_path(run) / SUMMARY
     return _read_json(path) if path.exists() else {}
 
 

@@ -207,3 +207,15 @@ def test_export_writes_a_keras_file_of_any_run(tiny_config, small_x, tmp_path):
                                atol=1e-6)
     with pytest.raises(ValueError, match="must end in .keras"):
         runs.export_generator(tmp_path / "run", tmp_path / "g.h5")
+
+
+@pytest.mark.parametrize("name", ["pretrained", "pretrained-conditional"])
+def test_the_shipped_model_cards_are_what_the_card_command_writes(name):
+    """A card's figures come from the run's records and the judge: a stale card fails here."""
+    from ganlib.cards import CARD, model_card
+
+    card = (runs.checkpoint_path(name) / CARD).read_text()
+    assert card == model_card(name), f"run `python -m ganlib card --checkpoint {name}`"
+    summary = runs.read_summary(name)
+    assert f"| judge-FID (lower is better) | {summary['evaluation']['generated']['fid']:.2f} |" in card
+    assert card.startswith("---\nlicense: mit\nlibrary_name: keras")

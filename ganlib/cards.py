@@ -1,0 +1,168 @@
+"""Model cards for the shipped generators: ``MODEL_CARD.md`` beside the weights, in Hugging Face's layout.
+
+Every figure on a card comes from the run folder (``config.json``, ``train_summary.json``, ``state.json``)
+or is measured when the card is written (what each code or label draws, by the judge), so
+``python -m ganlib card --checkpoint X`` rewrites it after a retraining and a test checks that the committed
+cards are what the command writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import runs
+from .config import CODE, LABELS
+
+CARD = "MODEL_CARD.md"
+SAMPLES = 10000
+
+
+def _what_each_value_draws(run, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """For a generator with codes or labels: the judge's most frequent digit for each value, and its share."""
+    from .metrics import confusion_matrix, judge_outputs
+    from .training import balanced_labels, generate
+
+    generator = runs.load_generator(run)
+    values = balanced_labels(SAMPLES, generator.inputs[1].shape[-1])
+    matrix = confusion_matrix(judge_outputs(generate(generator, SAMPLES, seed=0, labels=values))[1], values)
+    return matrix.argmax(1), matrix.max(1) / matrix.sum(1)
+
+
+def model_card(run) -> str:
+    """The model card of a shipped generator's run folder, as Markdown.
+
+    Args:
+        run: a run folder with ``train_summary.json`` holding an ``evaluation`` (``evaluate --record``).
+
+    Returns:
+        str: the card.
+    """
+    run = runs.checkpoint_path(run)
+    config, summary, state = runs.load_config(run), runs.read_summary(run), runs.read_state(run) or {}
+    if "evaluation" not in summary:
+        raise ValueError(f"{run} has no recorded evaluation: run `python -m ganlib evaluate --checkpoint {run} "
+                         "--n 10000 --record` first.")
+    g, real = summary["evaluation"]["generated"], summary["evaluation"]["real_baseline"]
+    kind, size = config.conditioning.kind, config.conditioning.size
+    name = Path(run).name
+    what = {CODE: f"an unconditional DCGAN generator with {size} InfoGAN latent codes, learnt without labels",
+            LABELS: f"a conditional DCGAN generator: ask for a digit (0 to {size - 1}) and it draws that digit",
+            }.get(kind, "an unconditional DCGAN generator")
+    kept = (f"the generator of epoch {state['generator_epoch']} of {summary['epochs_done']}, the one with the lowest "
+            "per-epoch judge-FID (`--keep-best`)" if state.get("generator_epoch") else
+            f"the generator after its last epoch ({summary['epochs_done']})")
+    rows = [("judge-FID (lower is better)", "fid", "{:.2f}"), ("classifier score (10 is perfect)",
+            "classifier_score", "{:.3f}"), ("precision (quality)", "precision", "{:.3f}"),
+            ("recall (variety)", "recall", "{:.3f}"), ("classes covered", "classes_covered", "{}"),
+            ("largest class-share gap from 10 %", "max_class_deviation", "{:.2%}"),
+            ("near-copies of training digits", "copy_fraction", "{:.2%}")]
+    if "label_agreement" in g:
+        rows.append(("label agreement (draws the digit asked for)", "label_agreement", "{:.2%}"))
+    table = "\n".join(f"| {label} | {fmt.format(g[key])} | {fmt.format(real[key]) if key in real else '–'} |"
+                      for label, key, fmt in rows if key in g)
+    limits = ""
+    if kind in (CODE, LABELS):
+        digits, shares = _what_each_value_draws(run, kind)
+        if kind == CODE:
+            mixed = [f"code {c} draws {d}s {s:.1%} of the time" for c, (d, s) in enumerate(zip(digits, shares))
+                     if s < 0.98]
+            limits = (f"- A code is not a label: code *k* need not draw the digit *k*. Measured on {SAMPLES:,} "
+                      f"samples, {int((shares >= 0.98).sum())} of the {size} codes draw one digit at least 98 % of "
+                      "the time" + ("; of the others, " + "; ".join(mixed) + "." if mixed else ".")
+                      + "\n- `generate --digit` refuses it: for digits on request use `pretrained-conditional`.")
+        else:
+            worst = int(np.argmin(shares))
+            limits = (f"- Measured on {SAMPLES:,} samples, the digit it gets wrong most is {worst}: drawn as asked "
+                      f"{shares[worst]:.1%} of the time.")
+    recipe = ", ".join(f"`{k}={v}`" for k, v in (("latent_dim", config.latent_dim), ("gen_filters", config.gen_filters),
+                       ("gen_dense", config.gen_dense), ("disc_filters", config.disc_filters),
+                       ("disc_dense", config.disc_dense), ("kernel_size", config.kernel_size),
+                       ("batch_size", config.batch_size), ("g_lr", config.g_lr), ("d_lr", config.d_lr),
+                       ("beta_1", config.beta_1), ("label_smoothing", config.label_smoothing), ("ema", config.ema),
+                       ("code_weight", config.code_weight) if kind == CODE else ("seed", config.seed)))
+    usage = ('generator = keras.saving.load_model("generator.keras")  # safe mode: no code from the file runs\n'
+             "noise = np.random.default_rng(0).standard_normal((16, %d)).astype(\"float32\")\n" % config.latent_dim)
+    usage += ("images = generator(noise)  # (16, 28, 28, 1) in [-1, 1]" if kind not in (CODE, LABELS) else
+              f"values = np.eye({size}, dtype=\"float32\")[np.arange(16) % {size}]  # one-hot "
+              + ("digits" if kind == LABELS else "codes") + "\nimages = generator([noise, values])  # (16, 28, 28, 1) "
+              "in [-1, 1]")
+    return f"""---
+license: mit
+library_name: keras
+tags: [gan, dcgan, mnist, image-generation, teaching]
+datasets: [mnist]
+metrics: [fid]
+---
+
+# {name}
+
+{what[0].upper() + what[1:]}, trained on MNIST's 60,000 training digits by the GAN-MNIST course's own
+command. It draws 28×28 grayscale digits.
+
+## Model description
+
+- Architecture: the course's DCGAN (chapter 2): dense layers with batch normalisation and LeakyReLU, then
+  transposed convolutions up to a 28×28×1 image with a tanh; trained against the convolutional
+  discriminator of chapter 3.
+- Files: `generator.weights.h5` (weights, loaded by `ganlib.runs.load_generator("{name}")`), `generator.keras`
+  (a whole Keras model, loadable without ganlib), `config.json`, `state.json` (the training history),
+  `train_summary.json` (the commands and the measurements below).
+- This file holds {kept}.
+
+## Intended uses and limits
+
+- For teaching and experiments: sampling digits, exploring a latent space, and as a baseline to compare
+  your own training runs against.
+- Not a model of handwriting in general: it knows MNIST's 28×28 centred digits only.
+{limits}
+
+## How to use
+
+```python
+import keras, numpy as np
+{usage}
+```
+or, with ganlib: `python -m ganlib generate --checkpoint {name} --n 100 --out samples.npz --png`.
+
+## Training data
+
+MNIST's 60,000 training digits (LeCun, Cortes and Burges), loaded as `keras.datasets.mnist.load_data()`
+loads them and scaled to [-1, 1]. The 10,000 test digits were not used for training; the metrics below use them.
+
+## Training procedure
+
+- Command: `{summary['command']}`
+- Recipe: {recipe}.
+- {summary['epochs_done']} epochs in {summary['train_seconds'] / 60:.0f} minutes, stopped by: {summary['stopped']}, on a
+  2-core x86-64 CPU without a GPU, {summary.get('precision', 'float32')} arithmetic.
+
+## Evaluation
+
+`{summary['evaluation']['command']}`: {summary['evaluation']['n']:,} samples scored by the course's MNIST
+judge (chapter 5), beside the same figures for real digits, which is what a perfect generator would score.
+
+| metric | this generator | real digits |
+|---|---|---|
+{table}
+
+## License
+
+MIT, as the rest of the course.
+"""
+
+
+def write_model_card(run) -> Path:
+    """Write ``MODEL_CARD.md`` into a run folder.
+
+    Args:
+        run: a run folder, or the name of a shipped generator.
+
+    Returns:
+        Path: the card written.
+    """
+    from .files import atomic_write
+
+    path = runs.checkpoint_path(run) / CARD
+    return atomic_write(path, model_card(run).encode())
