@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup course test lab data clean benchmark pretrained pretrained-conditional browser
+.PHONY: setup course test lab data clean benchmark pretrained pretrained-conditional browser wheel
 
 setup: $(STAMP) browser
 
@@ -56,6 +56,11 @@ test: setup data
 	GANLIB_QUICK=1 $(BIN)/python -m pytest -q tests
 	GANLIB_QUICK=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
 	  -p no:cacheprovider notebooks
+
+# The package as pip builds it, for Colab or any machine without this folder: dist/ganlib-VERSION-py3-none-any.whl
+wheel: setup
+	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+	@ls dist/*.whl
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/index.ipynb

@@ -203,6 +203,14 @@ def _cmd_card(args) -> int:
     return 0
 
 
+def _cmd_badges(args) -> int:
+    from .badges import set_repository
+
+    set_repository(args.url)
+    print(f"pyproject.toml, the chapters' Colab badges and the README's install line now point at {args.url}")
+    return 0
+
+
 def _cmd_train_judge(args) -> int:
     from .metrics import JUDGE_WEIGHTS, train_judge
 
@@ -300,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("card", help="write a run's MODEL_CARD.md from its records and the judge's measurements")
     c.add_argument("--checkpoint", required=True, help="run folder, 'pretrained' or 'pretrained-conditional'")
     c.set_defaults(func=_cmd_card)
+
+    b = sub.add_parser("badges", help="set the course's repository address and write the Colab badges from it")
+    b.add_argument("url", help="the public repository's https address (on GitHub: github.com/OWNER/REPO)")
+    b.set_defaults(func=_cmd_badges)
 
     j = sub.add_parser("train-judge", help="retrain the MNIST classifier behind the metrics")
     j.add_argument("--epochs", type=int, default=8)

@@ -48,7 +48,10 @@ def test_notebook_output_policy(nb):
     for cell in cells:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None, f"{nb.name}: strip outputs"
-    assert "colab-badge" in "".join(cells[0]["source"]), f"{nb.name}: start with the Open-in-Colab badge"
+    # A Colab badge only where the course's repository address is set (python -m ganlib badges URL).
+    from ganlib.badges import repository_url
+
+    assert ("colab-badge" in "".join(cells[0]["source"])) == bool(repository_url()), f"{nb.name}: badges"
 
 
 @pytest.mark.parametrize("nb", [n for n in NOTEBOOKS if n.name[0].isdigit()], ids=lambda p: p.name)
@@ -73,3 +76,55 @@ def test_teaching_chapters_show_their_code_and_check_it_against_ganlib(name):
     checks = ["".join(c["source"]) for c, t in zip(cells, tags) if "drift-check" in t]
     assert shown and checks, f"{name}: tag the chapter's own code 'shown-code' and its check 'drift-check'"
     assert all("same_" in src for src in checks), f"{name}: a drift check calls a ganlib.checks function"
+
+
+def test_badges_and_install_lines_are_what_the_badges_command_writes():
+    from ganlib.badges import render
+
+    for path, text in render(write=False).items():
+        assert path.read_text() == text, f"{path.name} differs: run `python -m ganlib badges URL` (or render())"
+
+
+def test_setting_the_repository_writes_every_badge_from_it(tmp_path):
+    import shutil
+
+    from ganlib.badges import repository_url, set_repository
+
+    for name in ("README.md", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    with pytest.raises(ValueError, match="not an https address"):
+        set_repository("github.com/someone/course", tmp_path)
+    set_repository("https://github.com/someone/course", tmp_path)
+    assert repository_url(tmp_path) == "https://github.com/someone/course"
+    first = json.loads((tmp_path / "notebooks" / "04_training.ipynb").read_text())["cells"][0]["source"][0]
+    assert first.startswith("[![Open In Colab]") and \
+        "colab.research.google.com/github/someone/course/blob/main/notebooks/04_training.ipynb" in first
+    assert "!pip install -q git+https://github.com/someone/course" in (tmp_path / "README.md").read_text()
+    set_repository("https://github.com/someone/renamed", tmp_path)  # set again: replaced, not added
+    assert (tmp_path / "pyproject.toml").read_text().count("[project.urls]") == 1
+    assert "someone/course" not in (tmp_path / "notebooks" / "index.ipynb").read_text()
+
+
+# The only addresses outside the repository the course may name: the course's own (once set), and real sites.
+PUBLIC = ("https://colab.research.google.com/assets/colab-badge.svg", "https://ossci-datasets.s3.amazonaws.com/mnist/",
+          "http://yann.lecun.com/exdb/mnist/", "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/")
+
+
+def test_no_invented_address():
+    from ganlib.badges import repository_url
+
+    allowed = set(PUBLIC)
+    url = repository_url()
+    # badges.py is left out: it holds the templates the addresses are written from, not addresses.
+    code = [p for p in sorted((ROOT / "ganlib").rglob("*.py")) if p.name != "badges.py"]
+    files = [ROOT / "README.md", *sorted((ROOT / "notebooks").glob("*.ipynb")), *code,
+             *sorted((ROOT / "ganlib" / "assets").rglob("*.md")), *sorted((ROOT / "docs").glob("*.md"))]
+    for path in files:
+        for found in re.findall(r"https?://[^\s)\"'>`\\]+", path.read_text()):
+            ok = found in allowed or (url and (found.startswith(url) or
+                                               found.startswith("https://colab.research.google.com/github/")))
+            assert ok, f"{path.relative_to(ROOT)} names {found}, which is neither in the repository nor a known site"
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\((?!https?://|#)([^)\s]+)\)", path.read_text()):
+            assert (path.parent / target).exists(), f"{path.name} links to {target}, which does not exist"
