@@ -128,3 +128,29 @@ def test_no_invented_address():
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         for target in re.findall(r"\]\((?!https?://|#)([^)\s]+)\)", path.read_text()):
             assert (path.parent / target).exists(), f"{path.name} links to {target}, which does not exist"
+
+
+def test_the_readme_tables_are_the_recorded_figures():
+    """The README's tables of the shipped generators say what their train_summary.json records."""
+    readme = (ROOT / "README.md").read_text()
+
+    def two(v):
+        return f"{v:.2f}"
+
+    def pct(v):
+        return f"{100 * v:.2f} %"
+
+    checked = {"pretrained": [("judge-FID (lower is better)", "fid", two),
+                              ("classifier score (10 is perfect)", "classifier_score", two),
+                              ("largest class-share gap from 10 %", "max_class_deviation", pct),
+                              ("near-copies of training digits", "copy_fraction", pct)],
+               "pretrained-conditional": [("judge-FID", "fid", two), ("classifier score", "classifier_score", two),
+                                          ("label agreement (draws the digit asked for)", "label_agreement", pct)]}
+    for name, rows in checked.items():
+        record = json.loads((ROOT / "ganlib" / "assets" / name / "train_summary.json").read_text())["evaluation"]
+        g, real = record["generated"], record["real_baseline"]
+        for label, key, fmt in rows:
+            row = f"| {label} | {fmt(g[key])} | {fmt(real[key])} |"
+            assert row in readme, row
+        pr = f"| precision / recall | {two(g['precision'])} / {two(g['recall'])} | {two(real['precision'])} / "
+        assert pr in readme, pr
