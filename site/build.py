@@ -1,0 +1,91 @@
+"""Build the static HTML edition of the course (``make site``) from the chapters ``make course`` executed.
+
+Jupyter Book 1 turns the executed notebooks into a page per chapter, with their outputs, figures and the
+training GIF, a table of contents and previous/next links. Everything the pages need is in the site itself
+(MathJax included), so it builds and reads offline. Widgets need a running kernel: each one is replaced by a
+note that says so, above the still picture the chapter saves of it.
+
+    python site/build.py VENV_BIN    # VENV_BIN: the bin/ folder of the environment with jupyter-book
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE, OUT, CACHE = ROOT / "build" / "site-src", ROOT / "build" / "site", ROOT / "build" / "site-cache"
+MATHJAX = "mathjax@3.2.2"
+WIDGET = "application/vnd.jupyter.widget-view+json"
+NOTE = {"output_type": "display_data", "metadata": {}, "data": {
+    "text/markdown": "*Here the chapter shows a live widget: run the chapter in JupyterLab to use it (widgets "
+                     "need a running kernel).*"}}
+
+
+def still(notebook: Path, target: Path) -> None:
+    nb = json.loads(notebook.read_text())
+    nb["metadata"].pop("widgets", None)  # no widget state: the page would fetch the widget manager online
+    first = nb["cells"][0]
+    if "colab-badge" in "".join(first["source"]).split("\n")[0]:  # the badge's image lives online
+        first["source"] = "".join(first["source"]).split("\n", 2)[-1].splitlines(True)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [NOTE if WIDGET in out.get("data", {}) else out for out in cell.get("outputs", [])]
+    target.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+
+
+def mathjax() -> Path:
+    """MathJax's browser files, from the npm registry through npm itself, kept in build/site-cache."""
+    folder = CACHE / "mathjax"
+    if not (folder / "tex-chtml.js").exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", MATHJAX, "--silent", "--pack-destination", str(CACHE)], check=True)
+        with tarfile.open(next(CACHE.glob("mathjax-*.tgz"))) as tar:
+            tar.extractall(CACHE / "unpacked", filter="data")
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(CACHE / "unpacked" / "package" / "es5", folder)
+    return folder
+
+
+def favicon(path: Path) -> None:
+    """A 16×16 grayscale PNG of a 7, drawn here: without an icon the browser asks for one and logs a 404."""
+    import struct
+    import zlib
+
+    rows = [bytes(255 if (y in (3, 4) and 3 <= x <= 12) or (y > 4 and x == 12 - (y - 5) // 2) else 0
+                  for x in range(16)) for y in range(16)]
+    raw = b"".join(b"\0" + row for row in rows)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def main(bin_dir: str) -> int:
+    executed = sorted((ROOT / "build" / "course").glob("0*.ipynb"))
+    if len(executed) < 7:
+        print("site: no executed chapters in build/course/: run `make course` first.", file=sys.stderr)
+        return 2
+    shutil.rmtree(SOURCE, ignore_errors=True)
+    SOURCE.mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / "site" / name, SOURCE / name)
+    for notebook in [ROOT / "notebooks" / "index.ipynb", *executed]:
+        still(notebook, SOURCE / notebook.name)
+    # Not in _static/, where Jupyter Book would load every .js file on every page: _mathjax/ is copied to the
+    # site's _static/ as it is (html_static_path), and only tex-chtml.js is loaded (mathjax_path).
+    shutil.copytree(mathjax(), SOURCE / "_mathjax" / "mathjax")
+    favicon(SOURCE / "favicon.png")
+    shutil.rmtree(OUT, ignore_errors=True)
+    subprocess.run([str(Path(bin_dir) / "jupyter-book"), "build", str(SOURCE), "--path-output", str(OUT),
+                    "--keep-going"], check=True)
+    print(f"site: {OUT / '_build' / 'html' / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
