@@ -3,6 +3,8 @@
 # make course  run every notebook head-less with the real course settings; writes figures/ and figures/training.gif
 # make test    ruff, then pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
 # make lab     open JupyterLab on the course
+# make site    the course as a static HTML site (build/site/_build/html), from make course's executed chapters,
+#              checked page by page in Chromium
 # make benchmark   throughput and time-to-quality (benchmarks/speed.py), about 10 minutes
 # make pretrained  retrain the shipped generator in ganlib/assets/pretrained and record its figures (75 minutes)
 # make pretrained-conditional   the same for the conditional one (45 minutes)
@@ -12,7 +14,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup course test lab data clean benchmark pretrained pretrained-conditional browser wheel
+.PHONY: setup course test lab data clean benchmark pretrained pretrained-conditional browser wheel site
 
 setup: $(STAMP) browser
 
@@ -61,6 +63,18 @@ test: setup data
 wheel: setup
 	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
 	@ls dist/*.whl
+
+# The site has its own environment (site/requirements.txt): Jupyter Book 1 builds offline, beside any pins.
+SITE_VENV := .venv-site
+$(SITE_VENV)/.installed: site/requirements.txt
+	test -x $(SITE_VENV)/bin/python || $(PYTHON) -m venv $(SITE_VENV)
+	$(SITE_VENV)/bin/python -m pip install --quiet -r site/requirements.txt
+	touch $@
+
+site: setup $(SITE_VENV)/.installed
+	@test -f build/course/07_custom_data.ipynb || $(MAKE) course
+	$(SITE_VENV)/bin/python site/build.py $(SITE_VENV)/bin
+	GANLIB_REQUIRE_SITE=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_site.py
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/index.ipynb
