@@ -19,13 +19,13 @@ CARD = "MODEL_CARD.md"
 SAMPLES = 10000
 
 
-def _what_each_value_draws(run, kind: str) -> tuple[np.ndarray, np.ndarray]:
+def _what_each_value_draws(run, size: int) -> tuple[np.ndarray, np.ndarray]:
     """For a generator with codes or labels: the judge's most frequent digit for each value, and its share."""
     from .metrics import confusion_matrix, judge_outputs
     from .training import balanced_labels, generate
 
     generator = runs.load_generator(run)
-    values = balanced_labels(SAMPLES, generator.inputs[1].shape[-1])
+    values = balanced_labels(SAMPLES, size)
     matrix = confusion_matrix(judge_outputs(generate(generator, SAMPLES, seed=0, labels=values))[1], values)
     return matrix.argmax(1), matrix.max(1) / matrix.sum(1)
 
@@ -64,7 +64,7 @@ def model_card(run) -> str:
                       for label, key, fmt in rows if key in g)
     limits = ""
     if kind in (CODE, LABELS):
-        digits, shares = _what_each_value_draws(run, kind)
+        digits, shares = _what_each_value_draws(run, size)
         if kind == CODE:
             mixed = [f"code {c} draws {d}s {s:.1%} of the time" for c, (d, s) in enumerate(zip(digits, shares))
                      if s < 0.98]

@@ -375,11 +375,11 @@ class FIDCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         from .config import LABELS
         from .models import conditioning_of
-        from .training import generate
+        from .training import balanced_labels, generate
 
         # Labels (a conditional GAN) are asked for equally often and checked; a latent code is not a label.
         asked = conditioning_of(self.model.sampler)
-        labels = (np.arange(self.n) % asked.size).astype("int32") if asked.kind == LABELS else None
+        labels = balanced_labels(self.n, asked.size) if asked.kind == LABELS else None
         feats, probs = judge_outputs(generate(self.model.sampler, self.n, seed=self.seed, labels=labels))
         if logs is not None:
             if labels is not None:

@@ -338,6 +338,13 @@ def _frame_files(run) -> list[Path]:
     return sorted((Path(run) / FRAMES).glob("epoch-*.png"))
 
 
+def _saved_frames(run) -> list[Path]:
+    files = _frame_files(run)
+    if not files:
+        raise FileNotFoundError(f"no frames in {Path(run) / FRAMES}: train at least one epoch first.")
+    return files
+
+
 def load_frames(run) -> list[np.ndarray]:
     """The run's sample grids, uint8 (H, W) each, from the untrained generator (epoch 0) to the last epoch.
 
@@ -349,10 +356,14 @@ def load_frames(run) -> list[np.ndarray]:
     """
     import imageio.v3 as iio
 
-    files = _frame_files(run)
-    if not files:
-        raise FileNotFoundError(f"no frames in {Path(run) / FRAMES}: train at least one epoch first.")
-    return [iio.imread(f) for f in files]
+    return [iio.imread(f) for f in _saved_frames(run)]
+
+
+def last_frame(run) -> np.ndarray:
+    """The run's newest sample grid, uint8 (H, W): one file read, for a preview after each epoch."""
+    import imageio.v3 as iio
+
+    return iio.imread(_saved_frames(run)[-1])
 
 
 def run_captions(run) -> list[str]:

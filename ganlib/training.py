@@ -603,7 +603,7 @@ class SampleGridSummary(keras.callbacks.Callback):
         self.out_dir = Path(out_dir)
 
     def on_epoch_end(self, epoch, logs=None):
-        frame = runs.load_frames(self.out_dir)[-1]
+        frame = runs.last_frame(self.out_dir)
         with self.writer.as_default():
             tf.summary.image("sample grid", frame[None, :, :, None], step=epoch + 1)
         self.writer.flush()

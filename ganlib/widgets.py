@@ -265,10 +265,10 @@ class TrainingPanel(widgets.VBox):
             self.thread.join(timeout)
 
     def _on_epoch_end(self, model, epoch: int, logs: dict):
-        from .runs import load_frames
+        from .runs import last_frame
 
         self.progress.value = epoch + 1
-        self.preview.value = png_bytes(load_frames(self.run_dir)[-1], 2)
+        self.preview.value = png_bytes(last_frame(self.run_dir), 2)
         self.status.value = (f"epoch {epoch + 1}: d_loss {logs['d_loss']:.3f}, g_loss {logs['g_loss']:.3f}, "
                              f"D(real) {logs['real_score']:.2f}, D(fake) {logs['fake_score']:.2f}")
         if self._stop_requested.is_set():
