@@ -33,7 +33,7 @@ def _cmd_train(args) -> int:
         try:
             changes[key] = json.loads(value)
         except json.JSONDecodeError:
-            if key != "conditioning":  # which also takes plain text: none, labels:10, code:10
+            if key not in ("conditioning", "loss"):  # which also take plain text: code:10, hinge
                 raise SystemExit(f"--set {item}: the value must be JSON, e.g. --set gen_filters=[256,128,64]") from None
             changes[key] = value
     base = GANConfig.tutorial() if args.recipe == "tutorial" else GANConfig()

@@ -18,6 +18,7 @@ def quick_mode() -> bool:
 
 
 NONE, LABELS, CODE = "none", "labels", "code"
+LOSSES = ("bce", "saturating", "hinge", "wgan-gp")
 # The fields that held the conditioning before it was one field; old config.json files still load.
 OLD_CONDITIONING = ("conditional", "num_classes", "latent_codes")
 
@@ -96,6 +97,13 @@ class GANConfig:
     d_lr: float = 1e-3
     beta_1: float = 0.5
     label_smoothing: float = 0.1
+    # The adversarial loss (losses.py): "bce" (the non-saturating cross-entropy, the course's), "saturating"
+    # (the original minimax loss, whose generator gradient vanishes), "hinge" or "wgan-gp". Not "bce", or an
+    # R1 penalty, gives the discriminator a raw score (logit) instead of a probability.
+    loss: str = "bce"
+    gp_weight: float = 10.0  # wgan-gp: the gradient penalty's weight (Gulrajani et al. 2017 use 10)
+    r1_weight: float = 0.0  # R1 penalty (gamma/2 · |grad D(real)|²) on real images; 0: off
+    spectral_norm: bool = False  # spectral normalisation of every discriminator weight layer
     ema: float = 0.999  # 0 disables the moving average of the generator's weights
     # The last lr_decay of the budget (epochs or minutes) lowers both learning rates linearly to 0; 0: constant.
     # Off by default: a short run still needs its large steps at the end.
@@ -128,6 +136,9 @@ class GANConfig:
             ("label_smoothing", 0 <= self.label_smoothing < 0.5, "in [0, 0.5), e.g. 0.1"),
             ("lr_decay", 0 <= self.lr_decay <= 1,
              "in [0, 1]: 0 keeps the rates constant, 0.5 decays over the last half"),
+            ("loss", self.loss in LOSSES, "one of " + ", ".join(repr(k) for k in LOSSES)),
+            ("gp_weight", self.gp_weight >= 0, "a weight of at least 0, e.g. 10"),
+            ("r1_weight", self.r1_weight >= 0, "a weight of at least 0, e.g. 1"),
             ("ema", self.ema == 0 or 0.5 <= self.ema < 1, "0 (off) or in [0.5, 1), e.g. 0.999"),
             ("dropout", 0 <= self.dropout < 1, "in [0, 1), e.g. 0.3"),
             ("kernel_size", 1 <= self.kernel_size <= 7, "an integer from 1 to 7"),
@@ -152,6 +163,12 @@ class GANConfig:
                     conditioning=Conditioning())
         base.update(changes)
         return cls(**base)
+
+    @property
+    def critic_logits(self) -> bool:
+        """True when the discriminator outputs a raw score (a logit) rather than a probability: every loss but
+        "bce" needs one, and so does the R1 penalty (the gradient of a saturated probability is zero)."""
+        return self.loss != "bce" or self.r1_weight > 0
 
     @property
     def labelled(self) -> bool:

@@ -110,11 +110,16 @@ def build_generator(latent_dim: int = 100, filters=(128, 64, 32), dense_units=()
 
 
 def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, dropout: float = 0.3,
-                        conditioning: Conditioning = NO_CONDITIONING, name: str = "discriminator") -> keras.Model:
+                        conditioning: Conditioning = NO_CONDITIONING, name: str = "discriminator",
+                        logits: bool = False, spectral_norm: bool = False) -> keras.Model:
     """Images (batch, 28, 28, 1) in [-1, 1] -> probability (batch, 1) that each image is real.
 
     Strided convolutions (each halves the size) with LeakyReLU and dropout, then dense layers
-    (``dense_units``) and a one-unit sigmoid output.
+    (``dense_units``) and a one-unit sigmoid output. With ``logits=True`` the output is the raw score before
+    the sigmoid (what the hinge and Wasserstein losses and the R1 penalty need); with ``spectral_norm=True``
+    every convolution and dense layer is wrapped in ``keras.layers.SpectralNormalization``, which divides its
+    weights by their largest singular value at each training step (Miyato et al. 2018), so no layer can
+    stretch its input by more than a factor of 1.
 
     ``conditioning`` with labels makes it conditional by projection (Miyato & Koyama 2018): inputs
     ``[images, labels (batch, size) one-hot]``; the label's embedding is dotted with the image features and
@@ -131,35 +136,58 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
         dropout: the dropout rate after each hidden layer.
         conditioning: nothing, labels (a projection input) or a latent code (a second head).
         name: the model's name.
+        logits: output the raw score (a logit) instead of the probability.
+        spectral_norm: spectrally normalise every weight layer.
 
     Returns:
-        keras.Model: images (batch, 28, 28, 1) [and labels] -> probability (batch, 1) [and code logits].
+        keras.Model: images (batch, 28, 28, 1) [and labels] -> probability or logit (batch, 1) [and code logits].
     """
     conditioning = Conditioning.parse(conditioning)
+
+    def weighted(layer):
+        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+
+    activation = None if logits else "sigmoid"
     x = keras.Input(IMAGE_SHAPE, name="image")
     h = x
     for width in filters:
-        h = layers.Conv2D(width, kernel_size, strides=2, padding="same")(h)
+        h = weighted(layers.Conv2D(width, kernel_size, strides=2, padding="same"))(h)
         h = layers.LeakyReLU(0.2)(h)
         h = layers.Dropout(dropout)(h)
     h = layers.Flatten()(h)
     for units in dense_units:
-        h = layers.Dense(units)(h)
+        h = weighted(layers.Dense(units))(h)
         h = layers.LeakyReLU(0.2)(h)
         h = layers.Dropout(dropout)(h)
     if conditioning.kind != LABELS:
-        out = layers.Dense(1, activation="sigmoid", dtype="float32", name="real")(h)
+        out = weighted(layers.Dense(1, activation=activation, dtype="float32", name="real"))(h)
         if conditioning.kind == CODE:
             out = [out, layers.Dense(conditioning.size, dtype="float32", name="code")(h)]
         model = keras.Model(x, out, name=name)
     else:
         labels = keras.Input((conditioning.size,), name="labels")
-        embedded = layers.Dense(h.shape[-1], use_bias=False, name="label_projection")(labels)
-        logit = layers.Add()([layers.Dense(1)(h), layers.Dot(axes=1)([embedded, h])])
-        out = layers.Activation("sigmoid", dtype="float32", name="real")(logit)
+        embedded = weighted(layers.Dense(h.shape[-1], use_bias=False, name="label_projection"))(labels)
+        logit = layers.Add()([weighted(layers.Dense(1))(h), layers.Dot(axes=1)([embedded, h])])
+        out = layers.Activation(activation or "linear", dtype="float32", name="real")(logit)
         model = keras.Model([x, labels], out, name=name)
     model.conditioning = conditioning
     return model
+
+
+def outputs_logits(discriminator: keras.Model) -> bool:
+    """True when ``discriminator`` outputs a raw score (logit), False when it outputs a probability.
+
+    Read from the layer that makes its first output, so it also works for a clone or a loaded model.
+
+    Args:
+        discriminator: a discriminator model.
+
+    Returns:
+        bool: whether the real/fake output has no sigmoid.
+    """
+    layer = discriminator.outputs[0]._keras_history.operation
+    layer = getattr(layer, "layer", layer)  # inside a SpectralNormalization wrapper
+    return getattr(layer, "activation", None) is not keras.activations.sigmoid
 
 
 def build_generator_for(config) -> keras.Model:
@@ -179,5 +207,6 @@ def build_models(config):
     """
     generator = build_generator_for(config)  # first: the seeded initial weights depend on the order
     discriminator = build_discriminator(config.disc_filters, config.disc_dense, config.kernel_size, config.dropout,
-                                        config.conditioning)
+                                        config.conditioning, logits=config.critic_logits,
+                                        spectral_norm=config.spectral_norm)
     return generator, discriminator

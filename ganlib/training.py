@@ -18,10 +18,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import runs
+from . import losses, runs
 from .config import CODE, LABELS, NONE, GANConfig
 from .data import make_dataset, to_uint8, training_set
-from .models import build_models, conditioning_of, latent_size
+from .models import build_models, conditioning_of, latent_size, outputs_logits
 from .quiet import NativeStderrFilter
 
 SAMPLE_GRID_SEED = 1234
@@ -49,7 +49,8 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0,
-                 code_weight: float = GANConfig.code_weight, **kwargs):
+                 code_weight: float = GANConfig.code_weight, loss: str = GANConfig.loss,
+                 gp_weight: float = GANConfig.gp_weight, r1_weight: float = GANConfig.r1_weight, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -59,6 +60,12 @@ class GAN(keras.Model):
         # What both networks are told besides the noise: nothing, labels or a latent code (config.Conditioning).
         self.conditioning = conditioning_of(generator)
         self.code_weight = float(code_weight)
+        self.loss, self.gp_weight, self.r1_weight = loss, float(gp_weight), float(r1_weight)
+        # A sigmoid discriminator gives probabilities, one built with logits=True raw scores (models.py).
+        self.from_logits = outputs_logits(discriminator)
+        if loss != "bce" and not self.from_logits:
+            raise ValueError(f"loss={loss!r} needs a discriminator that outputs raw scores: build it with "
+                             "logits=True (build_gan does, from the config).")
         # The step counter decides the noise, so a resumed run draws exactly the noise it would have drawn.
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
         self.ema_generator = None
@@ -66,7 +73,8 @@ class GAN(keras.Model):
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
             self.ema_generator.conditioning = self.conditioning
-        names = ("d_loss", "g_loss", "real_score", "fake_score") + (("code_loss",) if self._has_code else ())
+        names = ("d_loss", "g_loss", "real_score", "fake_score", "d_grad_norm", "g_grad_norm") + (
+            ("code_loss",) if self._has_code else ())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
@@ -95,30 +103,29 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         """One update of both networks from a batch of real images (batch, 28, 28, 1) in [-1, 1]
-        (and, for a conditional GAN, their int labels (batch,)). Returns the running means of the losses and
-        of the discriminator's scores."""
+        (and, for a conditional GAN, their int labels (batch,)). Returns the running means of the losses, of
+        the discriminator's scores and of both networks' gradient norms."""
         real, labels = data if isinstance(data, (tuple, list)) else (data, None)
         g_inputs, condition, code = self.sample_inputs(tf.shape(real)[0], labels)
-        bce = keras.losses.binary_crossentropy
         # Why one tape per network: each loss must only move its own network's weights.
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generator(g_inputs, training=True)
-            p_real, _ = self.discriminate(real, condition)
-            p_fake, code_logits = self.discriminate(fake, condition)
-            # One-sided label smoothing (real = 0.9): keeps the discriminator from growing over-confident.
-            d_loss = tf.reduce_mean(bce(tf.fill(tf.shape(p_real), 1.0 - self.label_smoothing), p_real) +
-                                    bce(tf.zeros_like(p_fake), p_fake))
-            # Non-saturating generator loss: maximise log D(G(z)) rather than minimise log(1 - D(G(z))).
-            g_loss = tf.reduce_mean(bce(tf.ones_like(p_fake), p_fake))
+            s_real, _ = self.discriminate(real, condition)
+            s_fake, code_logits = self.discriminate(fake, condition)
+            # The losses (config.loss) are in losses.py; by default the discriminator's cross-entropy with
+            # one-sided label smoothing (real = 0.9) and the generator's non-saturating -log D(G(z)).
+            d_loss = losses.discriminator_loss(self.loss, s_real, s_fake, self.from_logits, self.label_smoothing)
+            g_loss = losses.generator_loss(self.loss, s_fake, self.from_logits)
             code_loss = self._code_loss(code, code_logits)
-            d_total = d_loss + self.code_weight * code_loss
+            d_total = d_loss + self._penalties(real, fake, condition) + self.code_weight * code_loss
             g_total = g_loss + self.code_weight * code_loss
-        self._apply(self.d_optimizer, d_tape, d_total, self.discriminator)
-        self._apply(self.g_optimizer, g_tape, g_total, self.generator)
+        d_grad_norm = self._apply(self.d_optimizer, d_tape, d_total, self.discriminator)
+        g_grad_norm = self._apply(self.g_optimizer, g_tape, g_total, self.generator)
         self.step.assign_add(1)
         self._update_ema()
-        return self._log(d_loss=d_loss, g_loss=g_loss, real_score=tf.reduce_mean(p_real),
-                         fake_score=tf.reduce_mean(p_fake), code_loss=code_loss)
+        return self._log(d_loss=d_loss, g_loss=g_loss, real_score=self._mean_probability(s_real),
+                         fake_score=self._mean_probability(s_fake), code_loss=code_loss,
+                         d_grad_norm=d_grad_norm, g_grad_norm=g_grad_norm)
 
     # ---- what is not the algorithm: inputs per kind of conditioning, the EMA, replicas, logging
 
@@ -169,6 +176,23 @@ class GAN(keras.Model):
     def _has_code(self) -> bool:
         return self.conditioning.kind == CODE
 
+    def _mean_probability(self, scores):
+        # What the discriminator's scores say about "real", as a probability (for raw scores, their sigmoid).
+        return tf.reduce_mean(tf.sigmoid(scores) if self.from_logits else scores)
+
+    def _penalties(self, real, fake, condition):
+        """The discriminator's gradient penalties: WGAN-GP's (loss "wgan-gp") and R1 (``r1_weight`` > 0)."""
+        def critic(images):
+            return self.discriminate(images, condition)[0]
+
+        penalty = tf.constant(0.0)
+        if self.loss == "wgan-gp" and self.gp_weight:
+            penalty += self.gp_weight * losses.gradient_penalty(critic, real, tf.stop_gradient(fake),
+                                                                seed=self._step_seed(2))
+        if self.r1_weight:
+            penalty += 0.5 * self.r1_weight * losses.r1_penalty(critic, real)
+        return penalty
+
     def _code_loss(self, code, code_logits):
         if code is None:
             return tf.constant(0.0)
@@ -183,6 +207,7 @@ class GAN(keras.Model):
         if replicas > 1:
             grads = [g / replicas for g in grads]
         optimizer.apply(grads, network.trainable_variables)
+        return tf.linalg.global_norm(grads)
 
     def _update_ema(self):
         if self.ema_generator is None:
@@ -215,7 +240,7 @@ def build_gan(config: GANConfig) -> GAN:
     keras.utils.set_random_seed(config.seed)
     generator, discriminator = build_models(config)
     gan = GAN(generator, discriminator, config.latent_dim, ema=config.ema, seed=config.seed,
-              code_weight=config.code_weight)
+              code_weight=config.code_weight, loss=config.loss, gp_weight=config.gp_weight, r1_weight=config.r1_weight)
     gan.compile(
         g_optimizer=keras.optimizers.Adam(config.g_lr, beta_1=config.beta_1),
         d_optimizer=keras.optimizers.Adam(config.d_lr, beta_1=config.beta_1),
@@ -466,6 +491,38 @@ class StopOnNaN(keras.callbacks.Callback):
                 f"Training diverged at epoch {self.epoch + 1}, batch {batch + 1}: {bad}. The last good checkpoint "
                 f"in {self.out_dir} is kept. Try lower learning rates (g_lr=d_lr=1e-4), beta_1=0.5, "
                 "label_smoothing=0.1, or a smaller batch size, then train again in a new folder.")
+
+
+class StepLog(keras.callbacks.Callback):
+    """Each training step's own values (losses, the discriminator's scores, both gradient norms) in ``rows``, a
+    list of dicts with the run's global ``step``: the epoch's history only keeps their means.
+
+    Keras hands a callback the running means over the epoch so far; a step's value is recovered from two
+    consecutive means, (b + 1)·mean_b − b·mean_(b−1), exactly but for float32 rounding.
+
+    Args:
+        keys: which of the step's logs to keep.
+        every: keep every ``every``-th step.
+    """
+
+    KEYS = ("d_loss", "g_loss", "real_score", "fake_score", "d_grad_norm", "g_grad_norm")
+
+    def __init__(self, keys=KEYS, every: int = 1):
+        super().__init__()
+        self.keys, self.every = tuple(keys), int(every)
+        self.rows: list[dict] = []
+        self._means: dict = {}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._means = {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        means = {k: float(logs[k]) for k in self.keys if k in (logs or {})}
+        values = {k: (batch + 1) * m - batch * self._means.get(k, 0.0) for k, m in means.items()}
+        self._means = means
+        step = int(self.model.step.numpy())
+        if step % self.every == 0:
+            self.rows.append({"step": step, **values})
 
 
 class SampleGrid(keras.callbacks.Callback):

@@ -13,7 +13,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import numpy as np
 
-from .config import CODE, NONE, GANConfig
+from .config import CODE, LOSSES, NONE, GANConfig
 from .data import to_uint8
 from .models import conditioning_of, latent_size
 from .training import generator_inputs
@@ -222,6 +222,9 @@ class TrainingPanel(widgets.VBox):
             "latent_dim": choice({2, 8, 32, 64, 100, 128}, config.latent_dim, "latent size"),
             "epochs": widgets.IntSlider(value=config.epochs, min=1, max=max(50, config.epochs), description="epochs",
                                         style=style, continuous_update=False),
+            "loss": widgets.Dropdown(options=LOSSES, value=config.loss, description="loss", style=style),
+            "spectral_norm": widgets.Checkbox(value=config.spectral_norm, description="spectral norm in D",
+                                              style=style),
         }
 
     def chosen_config(self) -> GANConfig:
@@ -236,6 +239,7 @@ class TrainingPanel(widgets.VBox):
             self.status.value = f"<span style='color:#b00'>{e}</span>"
             return
         name = f"g{config.g_lr:.0e}_d{config.d_lr:.0e}_b{config.batch_size}_z{config.latent_dim}"
+        name += (f"_{config.loss}" if config.loss != "bce" else "") + ("_sn" if config.spectral_norm else "")
         self.run_dir = self.runs_dir / name
         self.progress.max, self.progress.value = config.epochs, 0
         self.train_button.disabled, self.stop_button.disabled = True, False

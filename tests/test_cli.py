@@ -96,7 +96,10 @@ def test_digit_is_refused_where_it_cannot_be_honoured(tmp_path, capsys):
 def test_a_run_without_codes_refuses_digit(tmp_path, capsys):
     run = tmp_path / "plain"
     assert main(["train", "--out", str(run), "--quick", "--epochs", "1", "--n-train", "256", "--batch-size", "64",
-                 "--set", "conditioning=none", "--set", "disc_filters=[8,16]"]) == 0
+                 "--set", "conditioning=none", "--set", "disc_filters=[8,16]", "--set", "loss=hinge",
+                 "--set", "spectral_norm=true"]) == 0
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["loss"], saved["spectral_norm"]) == ("hinge", True)
     out = tmp_path / "s.npz"
     assert main(["generate", "--checkpoint", str(run), "--n", "20", "--out", str(out)]) == 0
     assert np.load(out)["images"].shape == (20, 28, 28)
@@ -132,6 +135,7 @@ CASES = [  # (arguments, what the one line must say)
      "GANConfig has no field 'nosuch'; the fields are .*batch_size"),
     (["train", "--out", "{tmp}/r", "--set", "batch_size=0"], "GANConfig.batch_size=0 is out of range"),
     (["train", "--out", "{tmp}/r", "--set", "conditioning=digits"], "use 'none', 'labels' or 'code'"),
+    (["train", "--out", "{tmp}/r", "--set", "loss=lsgan"], "GANConfig.loss='lsgan' is out of range: use one of 'bce'"),
     (["gif", "{tmp}/nowhere", "--out", "{tmp}/a.gif"], "no frames in .*train at least one epoch first"),
 ]
 

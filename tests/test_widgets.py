@@ -97,11 +97,12 @@ def test_training_panel_trains_previews_and_exports(small_x, tiny_config, tmp_pa
     assert panel.export_button.disabled and panel.preview.value == b""
     panel.controls["batch_size"].value = 128
     panel.controls["epochs"].value = 2
+    panel.controls["loss"].value = "hinge"
     panel.train_button.click()
     panel.join(120)
     assert panel.result is not None and len(panel.result.history) == 2, panel.status.value
-    assert latent_size(panel.result.gan.generator) == tiny_config.latent_dim
-    assert "b128" in panel.run_dir.name and decode(panel.preview.value).ndim == 2
+    assert latent_size(panel.result.gan.generator) == tiny_config.latent_dim and panel.result.gan.loss == "hinge"
+    assert "b128" in panel.run_dir.name and "hinge" in panel.run_dir.name and decode(panel.preview.value).ndim == 2
     assert panel.stop_button.disabled and not panel.train_button.disabled
     panel.export_button.click()
     assert (tmp_path / "panel.gif").exists()
