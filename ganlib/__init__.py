@@ -14,6 +14,7 @@ _OWNERS = {
     "config": ["GANConfig", "Conditioning", "quick_mode"],
     "data": ["load_mnist", "load_fashion_mnist", "FASHION_CLASSES", "to_model_range", "to_uint8", "training_set",
              "training_images", "make_dataset", "load_images"],
+    "failures": ["FAILURES", "FIXES", "lab_config", "run_lab", "lab_report", "plot_lab"],
     "files": ["project_root"],
     "losses": ["discriminator_loss", "generator_loss", "gradient_penalty", "r1_penalty"],
     "models": ["build_generator", "build_discriminator", "build_models", "conditioning_of", "latent_size",
@@ -24,8 +25,9 @@ _OWNERS = {
              "load_frames", "save_run_gif"],
     "metrics": ["FIDCallback", "evaluate", "format_table", "judge_outputs", "frechet_distance", "classifier_score",
                 "confusion_matrix", "nearest_train_distance"],
+    "toy": ["ring_of_gaussians", "modes_covered", "train_toy", "draw_toy", "save_toy_gif"],
     "viz": ["plot_samples", "plot_losses", "plot_confusion", "image_grid", "save_png", "save_gif"],
-    "widgets": ["latent_explorer", "interpolation_explorer", "training_panel"],
+    "widgets": ["latent_explorer", "interpolation_explorer", "training_panel", "failure_lab"],
 }
 _OWNER_OF = {name: module for module, names in _OWNERS.items() for name in names}
 __all__ = ["setup", *_OWNER_OF]

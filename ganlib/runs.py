@@ -35,6 +35,7 @@ SUMMARY = "train_summary.json"
 GENERATOR = "generator.weights.h5"
 BEST_GENERATOR = "best-generator.weights.h5"
 FRAMES = "frames"
+LAB_RECORD = "lab_record.json"
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 # The generators shipped with ganlib, by the names the command line and the chapters use.
@@ -160,6 +161,17 @@ def write_summary(run, summary: dict) -> None:
 
 
 # --------------------------------------------------------------------------------------------- weights
+
+
+def read_lab_record(run) -> dict:
+    """A failure-lab run's step log and class histograms (``failures.run_lab``), or {} before it has one."""
+    path = Path(run) / LAB_RECORD
+    return _read_json(path) if path.exists() else {}
+
+
+def write_lab_record(run, record: dict) -> None:
+    """Save a failure-lab run's ``{"steps": [...], "histograms": [...]}`` beside its checkpoints."""
+    write_json(Path(run) / LAB_RECORD, record)
 
 
 def checkpoint_name(epoch: int) -> str:

@@ -164,6 +164,9 @@ def draw_toy(ax, run: ToyRun, index: int = -1, title: str = "", real=None) -> No
         index: which snapshot.
         title: the axis title (the step and the modes covered are added).
         real: real points float (n, 2) to show, or None for 500 fresh ones.
+
+    Returns:
+        None: it draws on ``ax``.
     """
     real = ring_of_gaussians(500, np.random.default_rng(1)) if real is None else real
     ax.imshow(run.surfaces[index], extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), origin="lower", cmap="coolwarm",

@@ -321,3 +321,93 @@ def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=N
         TrainingPanel: the panel.
     """
     return TrainingPanel(runs_dir, x=x, config=config, gif_path=gif_path, background=background)
+
+
+class FailureLab(widgets.VBox):
+    """Choose a failure and a fix, press Train, and watch the symptoms after each epoch, side by side: the
+    samples, the judge's class histogram, D(real) and D(fake), the generator's gradient norm, and the FID.
+
+    Each failure and fix trains in its own folder under ``runs_dir``, so pressing Train again returns the
+    finished run at once. Parts: ``failure``, ``fix`` (dropdowns), ``train_button``, ``plot`` (the five panels
+    as an image), ``status``; after a run, ``record`` (``failures.LabRun``) and ``report`` (its
+    ``failures.lab_report``).
+    """
+
+    def __init__(self, runs_dir, budget: dict | None = None, failure: str = "mode collapse", fix: str = "none",
+                 background: bool = True):
+        from .failures import FAILURES, FIXES
+
+        self.runs_dir, self.budget, self.background = Path(runs_dir), budget, background
+        style = {"description_width": "60px"}
+        self.failure = widgets.Dropdown(options=list(FAILURES), value=failure, description="failure", style=style)
+        self.fix = widgets.Dropdown(options=list(FIXES), value=fix, description="fix", style=style)
+        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.plot = widgets.Image(format="png", width=1000)
+        self.status = widgets.HTML("Choose a failure and a fix, then press <b>Train</b>.")
+        self.record, self.report, self.thread = None, None, None
+        self.train_button.on_click(self.on_train)
+        super().__init__([widgets.HBox([self.failure, self.fix, self.train_button]), self.status, self.plot])
+
+    def on_train(self, _=None):
+        """Train (or return) the chosen failure and fix, in a thread when ``background``."""
+        failure, fix = self.failure.value, self.fix.value
+        out = self.runs_dir / failure.replace(" ", "-") / fix.replace(" ", "-")
+        self.train_button.disabled = True
+        self.status.value = f"training <b>{failure}</b> with fix <b>{fix}</b> in <code>{out}</code> …"
+        if self.background:
+            self.thread = threading.Thread(target=self._run, args=(failure, fix, out), daemon=True)
+            self.thread.start()
+        else:
+            self._run(failure, fix, out)
+
+    def join(self, timeout=None):
+        """Wait for a background training to end."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def _draw(self, record, model=None):
+        import io
+
+        from .failures import plot_lab
+
+        buffer = io.BytesIO()
+        plot_lab(record).savefig(buffer, format="png", dpi=72)
+        self.plot.value = buffer.getvalue()
+        last = record.history[-1] if record.history else {}
+        if last:
+            self.status.value = (f"<b>{record.failure}</b>, fix <b>{record.fix}</b>, epoch {last['epoch']}: "
+                                 f"D(real) {last['real_score']:.2f}, D(fake) {last['fake_score']:.2f}, "
+                                 f"generator gradient norm {last['g_grad_norm']:.3g}, FID {last['fid']:.0f}, "
+                                 f"{last['classes_covered']:.0f} of 10 digits")
+
+    def _run(self, failure: str, fix: str, out: Path):
+        from .failures import lab_report, run_lab
+
+        try:
+            self.record = run_lab(failure, fix, out, budget=self.budget, on_epoch=self._draw)
+            self._draw(self.record)
+            self.report = lab_report(self.record, n=1000)
+            self.status.value += (f" — done in {self.record.seconds:.0f} s: recall {self.report['recall']:.2f}, "
+                                  f"{self.report['copy_share']:.0%} near-copies of training digits.")
+        except Exception as e:  # noqa: BLE001 - show the reason in the lab; the checkpoint is kept
+            self.status.value = f"<span style='color:#b00'>{type(e).__name__}: {e}</span>"
+        finally:
+            self.train_button.disabled = False
+
+
+def failure_lab(runs_dir, budget: dict | None = None, failure: str = "mode collapse", fix: str = "none",
+                background: bool = True) -> FailureLab:
+    """The failure lab (see ``FailureLab``): pick a failure and a fix from ``failures.FAILURES`` and
+    ``failures.FIXES``, press Train, watch each epoch's symptoms.
+
+    Args:
+        runs_dir: the folder of the lab's runs.
+        budget: ``{"epochs", "n_train"}`` of each run, or None for the lab's default.
+        failure: the failure chosen at first.
+        fix: the fix chosen at first.
+        background: train in a thread so the notebook stays responsive; ``.join()`` waits for it.
+
+    Returns:
+        FailureLab: the lab.
+    """
+    return FailureLab(runs_dir, budget=budget, failure=failure, fix=fix, background=background)

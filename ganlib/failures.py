@@ -1,0 +1,282 @@
+"""The failure lab: the classic ways GAN training fails, each provoked by settings you can name, the fixes,
+each a ``GANConfig`` change, and one short run of either measured with the course's instruments.
+
+A lab run trains the course recipe without its latent code (the code is itself a lever on variety, so it
+would blur the symptoms), plus a failure's changes, plus a fix's changes, for a short fixed budget. It
+records the epoch history (with the judge's FID, score and classes covered after each epoch), every few
+steps' losses, scores and gradient norms (``training.StepLog``), and the class histogram after each epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .config import Conditioning, GANConfig, quick_mode
+
+BASE = GANConfig(conditioning=Conditioning())
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A failure or a fix: what it changes in the config, in words what it does, and how many times the lab's
+    budget of epochs it trains (memorisation shows only when each digit has been seen many times)."""
+
+    changes: dict
+    what: str
+    longer: int = 1
+
+
+FAILURES = {
+    "healthy": Setting({}, "the course recipe without its latent code"),
+    "mode collapse": Setting({"g_lr": 5e-3, "d_lr": 1e-4},
+                             "the generator's learning rate 50 times the discriminator's"),
+    "discriminator wins": Setting({"g_lr": 1e-4, "d_lr": 1e-3},
+                                  "the discriminator's learning rate 10 times the generator's"),
+    "saturating loss": Setting({"loss": "saturating", "g_lr": 1e-4, "d_lr": 1e-3},
+                               "the minimax loss log(1 − D(G(z))) against a discriminator that wins"),
+    "divergence": Setting({"g_lr": 2e-2, "d_lr": 2e-2}, "both learning rates 20 times the recipe's"),
+    "memorisation": Setting({"dropout": 0.0}, "only 100 training digits, no dropout in the discriminator, "
+                            "trained three times as long", longer=3),
+}
+MEMORISED_DIGITS = 100
+
+FIXES = {
+    "none": Setting({}, "no fix"),
+    "hinge loss": Setting({"loss": "hinge"}, "the hinge loss instead of the cross-entropy"),
+    "WGAN-GP": Setting({"loss": "wgan-gp"}, "the Wasserstein loss with a gradient penalty of weight 10"),
+    "spectral norm": Setting({"spectral_norm": True}, "spectral normalisation of the discriminator's layers"),
+    "R1 penalty": Setting({"r1_weight": 1.0}, "an R1 penalty (γ = 1) on real images"),
+    "two time-scales": Setting({"g_lr": 1e-4, "d_lr": 4e-4},
+                               "Adam 1e-4 for the generator, 4e-4 for the discriminator (Heusel et al. 2017)"),
+}
+
+# The budget of one lab run: epochs × images per epoch. Short enough to try several in a sitting (about 20
+# seconds on a laptop CPU), long enough for every failure to show its symptom.
+BUDGET = {"epochs": 2, "n_train": 8000}
+QUICK_BUDGET = {"epochs": 2, "n_train": 4000}
+
+
+def lab_config(failure: str, fix: str = "none", budget: dict | None = None) -> GANConfig:
+    """The config of a lab run: the base recipe, the failure's changes, then the fix's.
+
+    Args:
+        failure: a key of ``FAILURES``.
+        fix: a key of ``FIXES``.
+        budget: ``{"epochs", "n_train"}``; None: ``BUDGET`` (``QUICK_BUDGET`` in quick mode).
+
+    Returns:
+        GANConfig: the run's settings.
+    """
+    for name, table in ((failure, FAILURES), (fix, FIXES)):
+        if name not in table:
+            raise ValueError(f"{name!r} is not in the lab: choose one of {', '.join(table)}.")
+    budget = dict(budget or (QUICK_BUDGET if quick_mode() else BUDGET))
+    budget["epochs"] *= FAILURES[failure].longer
+    changes = {**FAILURES[failure].changes, **FIXES[fix].changes, **budget}
+    return dataclasses.replace(BASE, **changes)
+
+
+def lab_data(failure: str, config: GANConfig):
+    """The training images float32 (config.n_train, 28, 28, 1) of a lab run, and the distinct digits among
+    them uint8 (M, 28, 28): for memorisation, ``MEMORISED_DIGITS`` digits repeated to fill the epoch.
+
+    Args:
+        failure: a key of ``FAILURES``.
+        config: the run's config (its ``n_train`` and ``seed``).
+
+    Returns:
+        tuple: (images float32 (n_train, 28, 28, 1) in [-1, 1], distinct digits uint8 (M, 28, 28)).
+    """
+    from .data import to_uint8, training_images
+
+    if failure == "memorisation":
+        few = training_images(MEMORISED_DIGITS, seed=config.seed)
+        x = np.resize(few, (config.n_train, *few.shape[1:]))  # the same 100 digits, over and over
+        return x, to_uint8(few)
+    x = training_images(config.n_train, seed=config.seed)
+    return x, to_uint8(x)
+
+
+@dataclass
+class LabRun:
+    """A lab run's record: its settings, epoch ``history`` (losses, scores, gradient norms, fid,
+    classifier_score, classes_covered), every few steps' values (``steps``), the class histogram float (10,)
+    after each epoch (``histograms``), the sampler, and the distinct training digits uint8 (M, 28, 28)."""
+
+    failure: str
+    fix: str
+    config: GANConfig
+    out_dir: Path
+    history: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    histograms: list = field(default_factory=list)
+    generator: object = None
+    discriminator: object = None
+    train_digits: np.ndarray | None = None
+    seconds: float = 0.0
+
+
+def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoch=None, every: int = 5,
+            fid_samples: int = 1000, verbose: int = 0) -> LabRun:
+    """Train one lab run in ``out_dir`` (resumes like any run) and record its symptoms.
+
+    Args:
+        failure: a key of ``FAILURES``.
+        fix: a key of ``FIXES``.
+        out_dir: the run folder.
+        budget: ``{"epochs", "n_train"}``, or None for the lab's default.
+        on_epoch: called with the ``LabRun`` recorded so far (and the Keras model) after each epoch, or None.
+        every: keep every ``every``-th step's values.
+        fid_samples: samples scored by the judge after each epoch.
+        verbose: Keras's progress output.
+
+    Returns:
+        LabRun: the record.
+    """
+    import keras
+
+    from . import runs
+    from .metrics import FIDCallback
+    from .training import StepLog, train
+
+    config = lab_config(failure, fix, budget)
+    x, digits = lab_data(failure, config)
+    steps, scores = StepLog(every=every), FIDCallback(n=fid_samples)
+    # The record fills up while training runs, so on_epoch can draw it; the lists are the callbacks' own. A
+    # resumed (or finished) run starts from what its finished epochs recorded.
+    state = runs.read_state(out_dir)
+    done = state["epoch"] if state else 0
+    saved = runs.read_lab_record(out_dir)
+    steps.rows.extend(r for r in saved.get("steps", []) if r["step"] <= done * (config.n_train // config.batch_size))
+    scores.histograms.extend(np.asarray(h) for h in saved.get("histograms", [])[:done])
+    record = LabRun(failure, fix, config, Path(out_dir), history=list(state["history"]) if state else [],
+                    steps=steps.rows, histograms=scores.histograms, train_digits=digits)
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            record.history.append({"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}})
+            runs.write_lab_record(out_dir, {"steps": steps.rows,
+                                            "histograms": [h.tolist() for h in scores.histograms]})
+            if on_epoch is not None:
+                on_epoch(record, self.model)
+
+    result = train(config, out_dir, x=x, verbose=verbose, callbacks=[steps, scores, Record()])
+    record.history, record.generator, record.seconds = result.history, result.generator, result.seconds
+    record.discriminator = result.gan.discriminator
+    return record
+
+
+def copy_threshold(train_digits, n: int = 10000) -> float:
+    """How close counts as a copy of one of ``train_digits`` uint8 (M, 28, 28): closer (pixel L2, [0, 1]
+    units) than 99 % of real test digits come to their nearest one of them.
+
+    Args:
+        train_digits: uint8 (M, 28, 28).
+        n: how many test digits to measure.
+
+    Returns:
+        float: the distance.
+    """
+    from .data import load_mnist
+    from .metrics import COPY_QUANTILE, nearest_train_distance
+
+    _, (test, _) = load_mnist()
+    return float(np.quantile(nearest_train_distance(test[:n], train_digits)[0], COPY_QUANTILE))
+
+
+def lab_report(run: LabRun, n: int = 2000, seed: int = 0) -> dict:
+    """The run's final symptoms, from ``n`` samples and the last epoch's logs.
+
+    Returns ``{"fid", "classifier_score", "classes_covered", "class_histogram" (10,), "recall", "precision",
+    "copy_share", "d_train", "d_test", "d_real", "d_fake", "d_loss", "g_grad_norm"}``: judge-FID, score and
+    coverage as in chapter 5; recall and precision against ``n`` test digits; the share of samples closer to a
+    training digit than
+    99 % of real test digits come (``copy_threshold``); the discriminator's mean probability "real" for its
+    training digits and for test digits it never saw (a discriminator that learnt its training set by heart
+    tells them apart); the last epoch's mean D(real), D(fake), discriminator loss and generator gradient norm.
+
+    Args:
+        run: a ``LabRun``.
+        n: samples to score.
+        seed: their noise's seed.
+
+    Returns:
+        dict: the figures.
+    """
+    from . import metrics
+    from .data import load_mnist
+    from .training import generate
+
+    images = generate(run.generator, n, seed=seed)
+    feats, probs = metrics.judge_outputs(images)
+    test_feats = metrics._test_outputs(n, seed)[0]
+    precision, recall = metrics.precision_recall(feats, test_feats)
+    hist = metrics.class_histogram(probs)
+    near = metrics.nearest_train_distance(images, run.train_digits)[0]
+    last = run.history[-1]
+    return {"fid": metrics.frechet_distance(feats, test_feats), "classifier_score": metrics.classifier_score(probs),
+            "classes_covered": int((hist >= metrics.COVERED_SHARE).sum()), "class_histogram": hist.tolist(),
+            "precision": precision, "recall": recall,
+            "copy_share": float((near < copy_threshold(run.train_digits)).mean()),
+            "d_train": _mean_real(run.discriminator, run.train_digits[:1000]),
+            "d_test": _mean_real(run.discriminator, load_mnist()[1][0][:1000]),
+            "d_real": last["real_score"], "d_fake": last["fake_score"], "d_loss": last["d_loss"],
+            "g_grad_norm": last["g_grad_norm"]}
+
+
+def _mean_real(discriminator, images) -> float:
+    """The discriminator's mean probability "real" (inference mode) for uint8 images (N, 28, 28)."""
+    import tensorflow as tf
+
+    from .data import to_model_range
+    from .models import outputs_logits
+
+    scores = discriminator.predict(to_model_range(images), batch_size=500, verbose=0)
+    return float(np.mean(tf.sigmoid(scores) if outputs_logits(discriminator) else scores))
+
+
+def plot_lab(run: LabRun, figure=None, title: str | None = None):
+    """Five panels of a lab run so far: the latest sample grid, the class histogram, D(real) and D(fake) per
+    step, the generator's gradient norm per step, and the FID per epoch.
+
+    Draws with matplotlib's object API (no pyplot), so the failure lab can redraw it from its training thread.
+
+    Args:
+        run: a ``LabRun`` (its ``history``, ``steps`` and ``histograms`` may be partial).
+        figure: a ``matplotlib.figure.Figure`` to draw on (cleared), or None for a new one.
+        title: the figure's title; None: the failure and the fix.
+
+    Returns:
+        matplotlib.figure.Figure: the figure.
+    """
+    from matplotlib.figure import Figure
+
+    from .runs import frame_path, last_frame
+
+    fig = figure or Figure(figsize=(13, 2.8))
+    fig.clear()
+    axes = fig.subplots(1, 5, gridspec_kw={"width_ratios": [1.1, 1, 1.2, 1.2, 1]})
+    fig.suptitle(title or f"{run.failure} · fix: {run.fix}", fontsize=10)
+    has_frame = frame_path(run.out_dir, 0).exists()
+    axes[0].imshow(last_frame(run.out_dir) if has_frame else np.zeros((28, 28)), cmap="gray")
+    axes[0].set(xticks=[], yticks=[], title=f"samples, epoch {len(run.history)}")
+    if run.histograms:
+        axes[1].bar(range(10), run.histograms[-1], color="tab:blue")
+    axes[1].axhline(0.1, color="gray", ls="--", lw=0.8)
+    axes[1].set(xticks=range(10), ylim=(0, 1), title="judged digit (share)")
+    steps = [r["step"] for r in run.steps]
+    axes[2].plot(steps, [r["real_score"] for r in run.steps], label="D(real)", lw=0.8)
+    axes[2].plot(steps, [r["fake_score"] for r in run.steps], label="D(fake)", lw=0.8)
+    axes[2].set(ylim=(0, 1), xlabel="step", title="discriminator's scores")
+    axes[2].legend(fontsize=7)
+    axes[3].plot(steps, [max(r["g_grad_norm"], 1e-6) for r in run.steps], color="tab:red", lw=0.8)
+    axes[3].set(yscale="log", xlabel="step", title="generator's gradient norm")
+    epochs = [r["epoch"] for r in run.history if "fid" in r]
+    axes[4].plot(epochs, [r["fid"] for r in run.history if "fid" in r], marker="o", color="tab:green")
+    axes[4].set(xlabel="epoch", title="judge-FID", yscale="log")
+    fig.tight_layout()
+    return fig
