@@ -1,8 +1,9 @@
-"""The explorers in a real browser: JupyterLab on 127.0.0.1, driven through Debian's Chromium by Playwright.
+"""The widgets in a real browser: JupyterLab on 127.0.0.1, driven through Debian's Chromium by Playwright.
 
 Opens a copy of notebook 06, runs its Setup cell, the cell that loads the pretrained conditional generator and
 the digit-picker cell; then picks another digit and drags a style slider, and checks that the picture in the
-page changes each time. A screenshot of the page is kept in build/browser/.
+page changes each time. Then opens a copy of notebook 08, runs its Setup cell and the failure lab's cell,
+clicks Train once, and checks that the first epoch's plots appear. Screenshots are kept in build/browser/.
 
 `make setup` installs Chromium (Debian package `chromium`) where apt-get can. Without Chromium this test is
 skipped, unless GANLIB_REQUIRE_BROWSER=1 (as in CI), where it fails instead.
@@ -23,6 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "06_conditional_gan.ipynb"
+FAILURES_NOTEBOOK = ROOT / "notebooks" / "08_failures.ipynb"
 CHROMIUM = Path(os.environ.get("GANLIB_CHROMIUM", "/usr/bin/chromium"))
 SHOTS = ROOT / "build" / "browser"
 # Keep the browser quiet and local: no GPU, no sandbox (containers), nothing fetched in the background.
@@ -39,7 +41,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 serving a folder with a copy of notebook 06; yields its notebook URL."""
+    """A JupyterLab server on 127.0.0.1 serving a folder with copies of notebooks 06 and 08; yields a function
+    from a notebook's name to its URL."""
     if not CHROMIUM.exists():
         message = (f"no Chromium at {CHROMIUM}: install Debian's package (`apt-get install chromium`, which "
                    "`make setup` does where it can) or point GANLIB_CHROMIUM at a Chromium binary.")
@@ -51,11 +54,13 @@ def lab(tmp_path_factory):
     work = home / "work"
     work.mkdir()
     shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
+    shutil.copy(FAILURES_NOTEBOOK, work / FAILURES_NOTEBOOK.name)
     # Fresh JupyterLab settings: no news or update checks (the machine may be offline), no restored layout.
     notification = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     env = dict(os.environ, GANLIB_QUICK="1", TF_CPP_MIN_LOG_LEVEL="2", JUPYTER_CONFIG_DIR=str(home / "config"),
+               GANLIB_RUNS_DIR=str(home / "runs"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
     port, token = _free_port(), secrets.token_hex(16)
@@ -79,7 +84,7 @@ def lab(tmp_path_factory):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"JupyterLab did not start; its log:\n{(home / 'lab.log').read_text()[-3000:]}")
             time.sleep(0.5)
-        yield f"{base}/lab/tree/{NOTEBOOK.name}?token={token}"
+        yield lambda name: f"{base}/lab/tree/{name}?token={token}"
     finally:
         server.terminate()
         try:
@@ -122,6 +127,13 @@ def _wait_for_change(page, image, before: bytes, what: str, timeout_s: float = 3
     raise AssertionError(f"the digit's picture did not change after {what}")
 
 
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=90_000)
+    # Wait for the kernel before running cells: the toolbar shows it idle.
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
+
+
 def test_explorer_in_jupyterlab_redraws_when_the_student_moves_it(lab):
     from playwright.sync_api import sync_playwright
 
@@ -130,10 +142,7 @@ def test_explorer_in_jupyterlab_redraws_when_the_student_moves_it(lab):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(lab)
-            page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=90_000)
-            # Wait for the kernel before running cells: the toolbar shows it idle.
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
+            _open(page, lab(NOTEBOOK.name))
             _run_cell(page, "ganlib.setup(")
             _run_cell(page, 'checkpoint_path("pretrained-conditional")')
             cell = _run_cell(page, "latent_explorer(cgen")
@@ -162,3 +171,29 @@ def test_explorer_in_jupyterlab_redraws_when_the_student_moves_it(lab):
         finally:
             browser.close()
     assert (SHOTS / "explorer.png").stat().st_size > 10_000
+
+
+def test_failure_lab_in_jupyterlab_plots_the_first_epoch_after_one_click(lab):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            _open(page, lab(FAILURES_NOTEBOOK.name))
+            _run_cell(page, "ganlib.setup(")
+            cell = _run_cell(page, "failure_lab(runs_dir()")
+            status = cell.locator(".widget-html", has_text="press").first
+            status.wait_for(timeout=60_000)
+            cell.locator("button", has_text="Train").first.click()
+            # The lab trains in a thread; after the first epoch it draws the five panels and names the epoch.
+            cell.locator(".widget-html", has_text="epoch 1").first.wait_for(timeout=240_000)
+            plot = cell.locator(".jp-OutputArea-output img").first
+            plot.wait_for(timeout=30_000)
+            box = plot.bounding_box()
+            assert box and box["width"] > 300 and box["height"] > 50, box
+            page.screenshot(path=str(SHOTS / "failure-lab.png"), full_page=True)
+        finally:
+            browser.close()
+    assert (SHOTS / "failure-lab.png").stat().st_size > 10_000
