@@ -235,7 +235,8 @@ def _mean_real(discriminator, images) -> float:
     from .data import to_model_range
     from .models import outputs_logits
 
-    scores = discriminator.predict(to_model_range(images), batch_size=500, verbose=0)
+    x = to_model_range(images)
+    scores = np.concatenate([discriminator(x[i:i + 500], training=False) for i in range(0, len(x), 500)])
     return float(np.mean(tf.sigmoid(scores) if outputs_logits(discriminator) else scores))
 
 

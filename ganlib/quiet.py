@@ -78,9 +78,18 @@ def quiet_native_logs():
         muffler.stop()
 
 
+def _not_retracing(record) -> bool:
+    # Each new model traces its predict function once; a chapter that trains several models in a row makes
+    # TensorFlow warn that "tf.function retracing" may be slow, which is expected here and harmless.
+    return "triggered tf.function retracing" not in record.getMessage()
+
+
 def start_tensorflow():
-    """Import TensorFlow and look for GPUs with the harmless start-up messages hidden; returns the GPUs."""
+    """Import TensorFlow and look for GPUs with the harmless start-up messages hidden (and TensorFlow's
+    warning that a new model's predict function was traced); returns the GPUs."""
     with quiet_native_logs():
         import tensorflow as tf
 
+        if _not_retracing not in tf.get_logger().filters:
+            tf.get_logger().addFilter(_not_retracing)
         return tf.config.list_physical_devices("GPU")

@@ -44,6 +44,7 @@ def test_failure_fixes_benchmark_smoke(tmp_path, monkeypatch):
     results = json.loads(out.read_text())
     assert results["command"].startswith("python benchmarks/failures.py --failures") and results["n_eval"] == 200
     rows = results["rows"]
-    assert [(r["failure"], r["fix"]) for r in rows] == [("discriminator wins", "none"), ("discriminator wins", "R1 penalty")]
+    assert [(r["failure"], r["fix"]) for r in rows] == [("discriminator wins", "none"),
+                                                       ("discriminator wins", "R1 penalty")]
     assert rows[1]["changes"] == {"g_lr": 1e-4, "d_lr": 1e-3, "r1_weight": 1.0}
     assert all(r["fid"] > 0 and 0 <= r["recall"] <= 1 and len(r["fid_per_epoch"]) == 1 for r in rows)

@@ -39,3 +39,21 @@ def test_the_filter_keeps_unknown_lines_and_drops_known_ones(capfd):
         os.write(2, b"W0000 a new warning\n")
     err = capfd.readouterr().err
     assert "a new warning" in err and HARMLESS[1] not in err
+
+
+def test_tensorflows_logger_drops_the_retracing_warning_and_keeps_others():
+    import logging
+
+    from ganlib.quiet import start_tensorflow
+
+    start_tensorflow()
+    start_tensorflow()  # twice: one filter, not two
+    import tensorflow as tf
+
+    def record(message):
+        return logging.LogRecord("tensorflow", logging.WARNING, __file__, 1, message, None, None)
+
+    logger = tf.get_logger()
+    assert not logger.filter(record("5 out of the last 12 calls to <function f> triggered tf.function retracing."))
+    assert logger.filter(record("something new went wrong"))
+    assert sum(getattr(f, "__name__", "") == "_not_retracing" for f in logger.filters) == 1
