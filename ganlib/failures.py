@@ -156,7 +156,17 @@ def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoc
     record = LabRun(failure, fix, config, Path(out_dir), history=list(state["history"]) if state else [],
                     steps=steps.rows, histograms=scores.histograms, train_digits=digits)
 
+    per_epoch = config.n_train // config.batch_size
+
     class Record(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            # A damaged checkpoint makes training resume an epoch earlier than state.json said: drop what
+            # that epoch had recorded, as it is trained again.
+            step = int(self.model.step.numpy())
+            steps.rows[:] = [r for r in steps.rows if r["step"] <= step]
+            del scores.histograms[step // per_epoch:]
+            del record.history[step // per_epoch:]
+
         def on_epoch_end(self, epoch, logs=None):
             record.history.append({"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}})
             runs.write_lab_record(out_dir, {"steps": steps.rows,

@@ -79,7 +79,7 @@ def _input_gradient_norms(critic, images):
     return tf.sqrt(tf.reduce_sum(tf.square(grads), axis=tf.range(1, tf.rank(grads))) + 1e-12)
 
 
-def gradient_penalty(critic, real, fake, seed=None):
+def gradient_penalty(critic, real, fake, seed=None, alpha=None):
     """WGAN-GP's penalty: mean (‖∇ critic(x̂)‖ − 1)² at random points x̂ on the lines between real and fake
     images (Gulrajani et al. 2017), which keeps the critic's slope near 1 where it matters.
 
@@ -88,12 +88,14 @@ def gradient_penalty(critic, real, fake, seed=None):
         real: real images (batch, ...).
         fake: generated images, the same shape.
         seed: a stateless seed (2,) for the mixing weights, or None for a fresh draw.
+        alpha: the mixing weights themselves (batch, 1, ...), uniform in [0, 1]; overrides ``seed``.
 
     Returns:
         tf.Tensor: scalar float32.
     """
-    shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
-    alpha = (tf.random.uniform(shape) if seed is None else tf.random.stateless_uniform(shape, seed=seed))
+    if alpha is None:
+        shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
+        alpha = tf.random.uniform(shape) if seed is None else tf.random.stateless_uniform(shape, seed=seed)
     mixed = alpha * real + (1.0 - alpha) * fake
     return tf.reduce_mean(tf.square(_input_gradient_norms(critic, mixed) - 1.0))
 

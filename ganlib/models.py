@@ -117,7 +117,8 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
     Strided convolutions (each halves the size) with LeakyReLU and dropout, then dense layers
     (``dense_units``) and a one-unit sigmoid output. With ``logits=True`` the output is the raw score before
     the sigmoid (what the hinge and Wasserstein losses and the R1 penalty need); with ``spectral_norm=True``
-    every convolution and dense layer is wrapped in ``keras.layers.SpectralNormalization``, which divides its
+    every convolution and dense layer (but a latent code's head) is wrapped in
+    ``keras.layers.SpectralNormalization``, which divides its
     weights by their largest singular value at each training step (Miyato et al. 2018), so no layer can
     stretch its input by more than a factor of 1.
 
@@ -145,7 +146,9 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
     conditioning = Conditioning.parse(conditioning)
 
     def weighted(layer):
-        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+        # The wrapper returns its input's dtype: the output layers keep float32 under mixed precision.
+        dtype = "float32" if layer.dtype_policy.name == "float32" else None
+        return layers.SpectralNormalization(layer, name=f"sn_{layer.name}", dtype=dtype) if spectral_norm else layer
 
     activation = None if logits else "sigmoid"
     x = keras.Input(IMAGE_SHAPE, name="image")

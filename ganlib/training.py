@@ -187,8 +187,10 @@ class GAN(keras.Model):
 
         penalty = tf.constant(0.0)
         if self.loss == "wgan-gp" and self.gp_weight:
-            penalty += self.gp_weight * losses.gradient_penalty(critic, real, tf.stop_gradient(fake),
-                                                                seed=self._step_seed(2))
+            # Each replica takes its slice of one draw of mixing weights, as for the noise.
+            alpha = self._replica_slice(tf.shape(real)[0], lambda n: tf.random.stateless_uniform(
+                (n, 1, 1, 1), seed=self._step_seed(2)))
+            penalty += self.gp_weight * losses.gradient_penalty(critic, real, tf.stop_gradient(fake), alpha=alpha)
         if self.r1_weight:
             penalty += 0.5 * self.r1_weight * losses.r1_penalty(critic, real)
         return penalty
@@ -203,11 +205,12 @@ class GAN(keras.Model):
         # gradients, so each replica's gradient of its mean loss is divided by the replica count: the update is
         # then the same as one device's on the whole global batch.
         grads = tape.gradient(loss, network.trainable_variables)
+        norm = tf.linalg.global_norm(grads)  # of this replica's mean loss: the gradient one device would see
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         if replicas > 1:
             grads = [g / replicas for g in grads]
         optimizer.apply(grads, network.trainable_variables)
-        return tf.linalg.global_norm(grads)
+        return norm
 
     def _update_ema(self):
         if self.ema_generator is None:

@@ -83,6 +83,14 @@ def ganlib_half_the_score(monkeypatch):
     monkeypatch.setattr(metrics, "classifier_score", lambda probs: original(probs[: len(probs) // 2]))
 
 
+def ganlib_r1_doubled(monkeypatch):
+    """ganlib's side edited: the R1 penalty counts twice."""
+    import ganlib.losses as losses
+
+    original = losses.r1_penalty
+    monkeypatch.setattr(losses, "r1_penalty", lambda critic, real: 2 * original(critic, real))
+
+
 CHAPTERS = [
     # chapter, what its checks print when all agree, an edit of its own code and what the check then says,
     # an edit of ganlib's side and what the check then says
@@ -101,6 +109,10 @@ CHAPTERS = [
     ("05_evaluation.ipynb", ["✓ FID", "✓ the classifier score"],
      (" + np.trace(cov_r) + np.trace(cov_g) - 2 * trace_sqrt", ""), "FID",
      ganlib_half_the_score, "classifier score"),
+    ("08_failures.ipynb", ["✓ the hinge loss (discriminator)", "✓ the hinge loss (generator)",
+                           "✓ the gradient penalty", "✓ the R1 penalty"],
+     ("(slope(critic, mixed) - 1.0) ** 2", "slope(critic, mixed) ** 2"), "the gradient penalty",
+     ganlib_r1_doubled, "the R1 penalty"),
 ]
 
 

@@ -63,7 +63,8 @@ def test_chapters_start_with_setup_and_goal_and_end_with_exercises(nb):
     assert "Goal" in "".join(markdown[0]["source"]) and "Exercises" in "".join(markdown[-1]["source"])
 
 
-TEACHING_CHAPTERS = ["02_generator.ipynb", "03_discriminator.ipynb", "04_training.ipynb", "05_evaluation.ipynb"]
+TEACHING_CHAPTERS = ["02_generator.ipynb", "03_discriminator.ipynb", "04_training.ipynb", "05_evaluation.ipynb",
+                     "08_failures.ipynb"]
 
 
 @pytest.mark.parametrize("name", TEACHING_CHAPTERS)

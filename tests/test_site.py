@@ -20,7 +20,8 @@ HTML = ROOT / "build" / "site" / "_build" / "html"
 SHOTS = ROOT / "build" / "site-shots"
 CHROMIUM = Path(os.environ.get("GANLIB_CHROMIUM", "/usr/bin/chromium"))
 PAGES = ["index.html", "01_data.html", "02_generator.html", "03_discriminator.html", "04_training.html",
-         "05_evaluation.html", "06_conditional_gan.html", "07_custom_data.html"]
+         "05_evaluation.html", "06_conditional_gan.html", "07_custom_data.html",
+         "08_failures.html"]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
 
