@@ -72,7 +72,7 @@ $(SITE_VENV)/.installed: site/requirements.txt
 	touch $@
 
 site: setup $(SITE_VENV)/.installed
-	@test -f build/course/07_custom_data.ipynb || $(MAKE) course
+	@test -f build/course/08_failures.ipynb || $(MAKE) course
 	$(SITE_VENV)/bin/python site/build.py $(SITE_VENV)/bin
 	GANLIB_REQUIRE_SITE=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_site.py
 
