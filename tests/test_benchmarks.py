@@ -17,12 +17,12 @@ def run_script(name, args, monkeypatch):
 
 def test_speed_benchmark_smoke(tmp_path, monkeypatch, capsys):
     out = tmp_path / "speed.json"
-    run_script("speed.py", ["--rounds", "1", "--images", "256", "--budgets", "0.05", "--n-eval", "200",
+    run_script("speed.py", ["--rounds", "1", "--images", "256", "--budgets", "0.02", "--n-eval", "200",
                             "--out", str(out)], monkeypatch)
     results = json.loads(out.read_text())
     assert set(results["throughput_images_per_s"]) == {"course", "tutorial"}
     assert all(v > 0 for v in results["throughput_images_per_s"].values())
-    assert results["time_to_quality"][0]["minutes"] == 0.05 and results["time_to_quality"][0]["fid"] > 0
+    assert results["time_to_quality"][0]["minutes"] == 0.02 and results["time_to_quality"][0]["fid"] > 0
     assert 0 <= results["time_to_quality_conditional"][0]["label_agreement"] <= 1
     assert "speed-up" in capsys.readouterr().out
 

@@ -137,15 +137,15 @@ KILLABLE = textwrap.dedent("""
 """)
 
 
-def test_killed_at_ten_moments_the_run_still_ends_where_an_uninterrupted_one_does(tmp_path):
-    """SIGKILL at ten random moments of one run (mid-epoch, as a checkpoint starts to be written, and between
+def test_killed_at_five_moments_the_run_still_ends_where_an_uninterrupted_one_does(tmp_path):
+    """SIGKILL at five random moments of one run (mid-epoch, as a checkpoint starts to be written, and between
     writing it and switching state.json to it), restarting after each: the final weights are the same."""
     import random
 
     # The run's timeline: 3 epochs of 4 steps, each epoch ending with a checkpoint write and a state switch.
     timeline = [m for e in range(1, 4) for m in [("step", s) for s in range(4 * e - 3, 4 * e + 1)] +
                 [("write", e), ("switch", e)]]
-    moments = sorted(random.Random(0).sample(range(len(timeline)), 10))
+    moments = sorted(random.Random(2).sample(range(len(timeline)), 5))
     kinds = {timeline[i][0] for i in moments}
     assert kinds == {"step", "write", "switch"}, kinds  # the seed covers all three kinds of moment
 
