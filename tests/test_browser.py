@@ -96,7 +96,8 @@ def lab(tmp_path_factory):
 
 def _run_cell(page, text: str, timeout_s: float = 240):
     """Select the notebook cell whose code contains ``text``, run it with Shift+Enter, wait until it is done."""
-    cell = page.locator(".jp-Notebook .jp-CodeCell", has_text=text).first
+    # Only the notebook on show: an earlier test's notebook may still be open, hidden, in another tab.
+    cell = page.locator(".jp-Notebook .jp-CodeCell:visible", has_text=text).first
     cell.scroll_into_view_if_needed()
     prompt = cell.locator(".jp-InputArea-prompt")
     deadline = time.monotonic() + timeout_s
