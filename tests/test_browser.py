@@ -84,7 +84,8 @@ def lab(tmp_path_factory):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"JupyterLab did not start; its log:\n{(home / 'lab.log').read_text()[-3000:]}")
             time.sleep(0.5)
-        yield lambda name: f"{base}/lab/tree/{name}?token={token}"
+        # One workspace per notebook: a page opened for one notebook does not restore another test's tabs.
+        yield lambda name: f"{base}/lab/workspaces/{Path(name).stem}/tree/{name}?reset&token={token}"
     finally:
         server.terminate()
         try:
@@ -130,7 +131,7 @@ def _wait_for_change(page, image, before: bytes, what: str, timeout_s: float = 3
 
 def _open(page, url: str) -> None:
     page.goto(url)
-    page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=90_000)
+    page.locator(".jp-Notebook .jp-CodeCell:visible").first.wait_for(timeout=90_000)
     # Wait for the kernel before running cells: the toolbar shows it idle.
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=120_000)
 
