@@ -138,3 +138,21 @@ def test_precision_and_recall_on_sets_with_known_overlap():
     assert precision == pytest.approx(1.0) and recall == pytest.approx(0.5)
     precision, recall = metrics.precision_recall(cluster(c), real)  # far from everything real
     assert precision == 0 and recall == 0
+
+
+def test_the_test_digits_nearest_neighbour_distances_are_kept_and_a_damaged_copy_is_recomputed(mnist, monkeypatch):
+    from ganlib.data import data_dir
+
+    (x, y), (xt, yt) = mnist
+    small = (x[:300], y[:300]), (xt[:50], yt[:50])  # another data set: a cache file of its own
+    monkeypatch.setattr(metrics, "load_mnist", lambda: small)
+    before = set(data_dir().glob("test_nn_distances-*.npy"))
+    metrics._test_nn_distances.cache_clear()
+    first = metrics._test_nn_distances()
+    (cache,) = set(data_dir().glob("test_nn_distances-*.npy")) - before
+    assert first.shape == (50,) and np.array_equal(np.load(cache), first)
+    cache.write_bytes(b"not an array")
+    metrics._test_nn_distances.cache_clear()
+    assert np.array_equal(metrics._test_nn_distances(), first) and np.array_equal(np.load(cache), first)
+    cache.unlink()
+    metrics._test_nn_distances.cache_clear()
