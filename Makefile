@@ -3,6 +3,7 @@
 # make course  run every notebook head-less with the real course settings; writes figures/ and figures/training.gif
 # make test    ruff, then pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
 # make lab     open JupyterLab on the course
+# make student the student edition (solutions and mark schemes taken out of notebooks/solutions) in build/student
 # make site    the course as a static HTML site (build/site/_build/html), from make course's executed chapters,
 #              checked page by page in Chromium
 # make benchmark   throughput and time-to-quality (benchmarks/speed.py), about 10 minutes
@@ -14,7 +15,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup course test lab data clean benchmark pretrained pretrained-conditional browser wheel site
+.PHONY: setup course test lab data clean student benchmark pretrained pretrained-conditional browser wheel site
 
 setup: $(STAMP) browser
 
@@ -58,6 +59,12 @@ test: setup data
 	GANLIB_QUICK=1 $(BIN)/python -m pytest -q tests
 	GANLIB_QUICK=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
 	  -p no:cacheprovider notebooks
+
+# The solved chapters in notebooks/solutions carry nbgrader's markers; the student edition drops the solutions
+# and mark schemes and keeps the scaffolds (the chapters in notebooks/ are that same edition).
+student: setup
+	$(BIN)/python -m ganlib.edition notebooks/solutions build/student
+	cp notebooks/index.ipynb build/student/
 
 # The package as pip builds it, for Colab or any machine without this folder: dist/ganlib-VERSION-py3-none-any.whl
 wheel: setup

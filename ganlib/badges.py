@@ -73,7 +73,9 @@ def render(root=None, url: str | None = None, write: bool = True) -> dict:
     root = Path(root or project_root())
     url = url or repository_url(root)
     out = {}
-    for path in sorted((root / "notebooks").glob("*.ipynb")):
+    # The solved copies get the same first cell as their chapter, so the chapter stays their student edition.
+    notebooks = root / "notebooks"
+    for path in [*sorted(notebooks.glob("*.ipynb")), *sorted((notebooks / "solutions").glob("*.ipynb"))]:
         nb = json.loads(path.read_text())
         first = "".join(nb["cells"][0]["source"]).split("\n")
         body = "\n".join(first[2:] if first and BADGE_MARK in first[0] else first)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
 
 
 def pins(lines):
@@ -55,12 +55,13 @@ def test_notebook_output_policy(nb):
 
 
 @pytest.mark.parametrize("nb", [n for n in NOTEBOOKS if n.name[0].isdigit()], ids=lambda p: p.name)
-def test_chapters_start_with_setup_and_goal_and_end_with_exercises(nb):
+def test_chapters_start_with_setup_and_goal_and_end_with_exercises_and_a_questionnaire(nb):
     cells = json.loads(nb.read_text())["cells"]
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     assert "ganlib.setup(" in code and "FIGURES /" in code
-    markdown = [c for c in cells if c["cell_type"] == "markdown"]
-    assert "Goal" in "".join(markdown[0]["source"]) and "Exercises" in "".join(markdown[-1]["source"])
+    headings = ["".join(c["source"]).split("\n")[0] for c in cells if c["cell_type"] == "markdown"]
+    assert "Goal" in "".join(cells[0]["source"]) + "".join(cells[1]["source"])
+    assert headings.index("## Exercises") < headings.index("## Questionnaire") and headings[-1] == "*Your answer:*"
 
 
 TEACHING_CHAPTERS = ["02_generator.ipynb", "03_discriminator.ipynb", "04_training.ipynb", "05_evaluation.ipynb",

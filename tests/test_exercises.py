@@ -1,0 +1,222 @@
+"""The exercises' checks, both ways: each accepts the reference solution and rejects typical wrong answers with
+a message that says what is wrong; an unanswered exercise is "not yet", never an error, unless grading."""
+
+import json
+
+import numpy as np
+import pytest
+
+from ganlib import exercises
+from ganlib.config import GANConfig
+
+
+def right(capsys, check, *args, **kwargs):
+    assert check(*args, **kwargs) is True
+    out = capsys.readouterr().out
+    assert out.startswith("✓"), out
+    return out
+
+
+def wrong(check, *args, match, **kwargs):
+    """A wrong answer: in the tests (quick mode) the check raises NotYet with its message."""
+    with pytest.raises(exercises.NotYet, match=match):
+        check(*args, **kwargs)
+
+
+def test_an_unanswered_exercise_is_not_yet_and_only_grading_makes_it_fail(capsys, monkeypatch):
+    assert exercises.zero_share(None, np.zeros((2, 28, 28), np.uint8)) is False
+    assert "Exercise 1.2: not yet" in capsys.readouterr().out
+    monkeypatch.setenv("GANLIB_GRADING", "1")
+    with pytest.raises(exercises.NotYet, match="not yet"):
+        exercises.zero_share(None, np.zeros((2, 28, 28), np.uint8))
+
+
+def test_a_wrong_answer_is_a_message_when_a_student_runs_the_chapter(capsys, monkeypatch):
+    monkeypatch.delenv("GANLIB_QUICK", raising=False)
+    x = np.zeros((4, 28, 28), np.uint8)
+    assert exercises.zero_share(0.0, x) is False
+    assert capsys.readouterr().out.startswith("✗ Exercise 1.2: that is the share of pixels that are *not* 0.")
+
+
+def test_chapter_1_checks(capsys, mnist):
+    (x, y), _ = mnist
+    x, y = x[:3000], y[:3000]
+    means = np.stack([x[y == d].mean(0) for d in range(10)])
+    right(capsys, exercises.class_means, means, x, y)
+    wrong(exercises.class_means, means.mean(0), x, y, match=r"shape \(28, 28\); it should be \(10, 28, 28\)")
+    wrong(exercises.class_means, np.repeat(x.mean(0)[None], 10, 0), x, y, match="mean of all digits")
+    right(capsys, exercises.zero_share, (x == 0).mean(), x)
+    wrong(exercises.zero_share, (x == 0).sum(), x, match="is a count")
+    wrong(exercises.zero_share, (x < 10).mean(), x, match="not the share of exact zeros")
+    right(capsys, exercises.last_batch, [(96, 28, 28, 1)] * 10, 1000, 96)
+    wrong(exercises.last_batch, [(96, 28, 28, 1)] * 10 + [(40, 28, 28, 1)], 1000, 96,
+          match="last partial one is dropped")
+    right(capsys, exercises.loaded_digits, x[:5])
+    wrong(exercises.loaded_digits, 255 - x[:5], match="invert=True")
+    wrong(exercises.loaded_digits, x[:5].astype("float32"), match="uint8")
+
+
+def test_chapter_2_checks(capsys):
+    from ganlib.models import build_generator
+
+    config = GANConfig()
+    course = build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size)
+    wider = build_generator(config.latent_dim, (128, 128, 32), config.gen_dense, config.kernel_size)
+    right(capsys, exercises.extra_parameters, wider.count_params() - course.count_params(), config)
+    wrong(exercises.extra_parameters, 64 * 128 * 16 + 4 * 64, config, match="next transposed convolution")
+    small = build_generator(2, config.gen_filters, config.gen_dense, config.kernel_size)
+    assert "12,544 fewer" in right(capsys, exercises.small_generator, small, course)
+    wrong(exercises.small_generator, course, course, match=r"noise of shape \(100,\), not \(2,\)")
+    import keras
+
+    too_small = keras.Sequential([keras.Input((2,)), keras.layers.Dense(14 * 14), keras.layers.Reshape((14, 14, 1))])
+    wrong(exercises.small_generator, too_small, course, match="your generator draws 14×14 images")
+    no_hidden = build_generator(config.latent_dim, config.gen_filters, (), config.kernel_size)
+    two = build_generator(config.latent_dim, config.gen_filters, (256, 256), config.kernel_size)
+    right(capsys, exercises.dense_variants, no_hidden, two, config)
+    wrong(exercises.dense_variants, no_hidden, course, config, match="`two_hidden` has 1,005,953 parameters")
+    five = build_generator(config.latent_dim, config.gen_filters, config.gen_dense, 5)
+    right(capsys, exercises.kernel_five, five, config)
+    wrong(exercises.kernel_five, course, config, match="pass 5 as the last argument")
+
+
+def test_chapter_3_checks(capsys, small_x):
+    import keras
+
+    from ganlib.models import build_discriminator, build_generator
+
+    p_fake, after = np.full(8, 0.5), np.full(8, 0.01)
+    right(capsys, exercises.generator_losses, -np.log(0.5), -np.log(0.01), p_fake, after)
+    wrong(exercises.generator_losses, -np.log(0.5), -np.log(0.99), p_fake, after, match="discriminator's loss on fakes")
+    wrong(exercises.generator_losses, 0.5, 0.01, p_fake, after, match="average −log of the fakes")
+    d, g = build_discriminator((8, 16), (16,), 4, 0.3), build_generator(16, (32, 16, 8), (16,), 4)
+    right(capsys, exercises.parameter_counts, d.count_params(), g.count_params(), d, g)
+    wrong(exercises.parameter_counts, g.count_params(), d.count_params(), d, g, match="swap them")
+    right(capsys, exercises.flat_discriminator, lambda x: np.full(len(x), 0.5))
+    wrong(exercises.flat_discriminator, lambda x: 1 / (1 + np.exp(-3 * np.asarray(x))), match="strays")
+    plain = build_discriminator((8, 16), (16,), 4, 0.0)
+    wrong(exercises.no_dropout_model, plain, match="not been trained")
+    plain.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy")
+    plain.fit(small_x[:64], np.ones(64), epochs=1, verbose=0)
+    right(capsys, exercises.no_dropout_model, plain)
+    d.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy")
+    wrong(exercises.no_dropout_model, d, match="still drops 30%")
+    right(capsys, exercises.smoothed_scores, 0.89)
+    wrong(exercises.smoothed_scores, 0.99, match="trained with target 1")
+
+
+def test_chapter_4_checks(capsys, tmp_path):
+    from ganlib.runs import new_state, write_state
+
+    right(capsys, exercises.saturating_logs, {"g_loss": [-0.05]})
+    wrong(exercises.saturating_logs, {"g_loss": [3.2]}, match="still −log D")
+    state = new_state()
+    state["history"] = [{"epoch": 1}, {"epoch": 2}, {"epoch": 3}]
+    write_state(tmp_path, state)
+    right(capsys, exercises.history_epochs, [1, 2, 3], tmp_path)
+    wrong(exercises.history_epochs, [1, 2], tmp_path, match="not the epochs the run folder recorded")
+
+
+def _textbook_gan(real_target):
+    """The chapter's TextbookGAN with a chosen target for real images (0.9: the exercise's solution)."""
+    import keras
+    import tensorflow as tf
+
+    class Gan(keras.Model):
+        def __init__(self, generator, discriminator, latent_dim):
+            super().__init__()
+            self.generator, self.discriminator, self.latent_dim = generator, discriminator, latent_dim
+
+        def compile(self, g_optimizer, d_optimizer):
+            super().compile()
+            self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+
+        def sample_noise(self, batch_size):
+            return tf.random.normal((batch_size, self.latent_dim))
+
+        def train_step(self, real):
+            noise = self.sample_noise(tf.shape(real)[0])
+            bce = keras.losses.binary_crossentropy
+            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+                fake = self.generator(noise, training=True)
+                p_real = self.discriminator(real, training=True)
+                p_fake = self.discriminator(fake, training=True)
+                d_loss = tf.reduce_mean(bce(real_target * tf.ones_like(p_real), p_real)
+                                        + bce(tf.zeros_like(p_fake), p_fake))
+                g_loss = tf.reduce_mean(bce(tf.ones_like(p_fake), p_fake))
+            d_grads = d_tape.gradient(d_loss, self.discriminator.trainable_variables)
+            g_grads = g_tape.gradient(g_loss, self.generator.trainable_variables)
+            self.d_optimizer.apply(d_grads, self.discriminator.trainable_variables)
+            self.g_optimizer.apply(g_grads, self.generator.trainable_variables)
+            return {"d_loss": d_loss, "g_loss": g_loss}
+
+    return Gan
+
+
+def test_label_smoothing_check_matches_ganlibs_step(capsys):
+    right(capsys, exercises.smoothed_step, _textbook_gan(0.9))
+    wrong(exercises.smoothed_step, _textbook_gan(1.0), match="use the target 0.9 for real images only")
+
+
+def test_chapter_5_checks(capsys, mnist, tmp_path):
+    import keras
+
+    from ganlib.data import to_model_range, to_uint8
+
+    _, (xt, _) = mnist
+    blur = to_uint8(keras.layers.AveragePooling2D(3, strides=1, padding="same")(to_model_range(xt[:50])).numpy())
+    right(capsys, exercises.blurred, blur, xt)
+    wrong(exercises.blurred, xt[:50], xt, match="not the test digits averaged")
+    wrong(exercises.blurred, to_model_range(xt[:50])[..., 0], xt, match="wrap the result in `to_uint8")
+    features = np.random.default_rng(0).normal(size=(1000, 8))
+    right(capsys, exercises.means_only_fid, lambda a, b: np.sum((a.mean(0) - b.mean(0)) ** 2), features)
+    wrong(exercises.means_only_fid, lambda a, b: np.linalg.norm(a.mean(0) - b.mean(0)), features, match="its square")
+    report = {"n": 100, "generated": {"fid": 12.0}}
+    right(capsys, exercises.evaluation_report, report, 100, "Exercise 5.1")
+    wrong(exercises.evaluation_report, report, 2000, "Exercise 5.1", match="use N = 2,000")
+    wrong(exercises.evaluation_report, {"fid": 3}, 100, "Exercise 5.1", match="not an evaluate")
+    path = tmp_path / "report.json"
+    wrong(exercises.report_file, path, match="there is no file")
+    path.write_text(json.dumps(report))
+    right(capsys, exercises.report_file, path)
+
+
+def test_chapter_6_check_scores_a_set_of_one_digit(capsys):
+    from ganlib.metrics import classifier_score, judge_outputs
+    from ganlib.runs import load_generator
+    from ganlib.training import generate
+
+    cgen = load_generator("pretrained-conditional")
+    fours = generate(cgen, 100, seed=0, labels=np.full(100, 4))
+    right(capsys, exercises.one_digit_score, classifier_score(judge_outputs(fours)[1]), cgen, 4)
+    mixed = generate(cgen, 100, seed=0)  # every digit: the score of a spread set, near 10
+    wrong(exercises.one_digit_score, classifier_score(judge_outputs(mixed)[1]), cgen, 4, match="labels=np.full")
+    wrong(exercises.one_digit_score, 0.0, cgen, 4, match="not a classifier score")
+
+
+def test_chapter_7_checks(capsys, mnist):
+    from ganlib.data import to_model_range
+
+    (x, y), _ = mnist
+    x, y = x[:500], y[:500]
+    right(capsys, exercises.one_class, to_model_range(x[y == 1]), x, y, 1)
+    wrong(exercises.one_class, to_model_range(x[y == 7]), x, y, 1, match="select with `f_labels == 1`")
+    wrong(exercises.one_class, x[y == 1], x, y, 1, match="use `to_model_range`")
+    (m, _), _ = mnist
+    right(capsys, exercises.zero_shares, {"MNIST": (m == 0).mean(), "Fashion-MNIST": (x == 0).mean()}, x)
+    wrong(exercises.zero_shares, {"MNIST": (m == 0).mean()}, x, match="missing 'Fashion-MNIST'")
+
+
+def test_chapter_8_checks(capsys):
+    from ganlib.failures import FAILURES, Setting
+    from ganlib.toy import ToyRun
+
+    failures = dict(FAILURES)
+    assert exercises.added_failure(failures) is False
+    assert "not yet" in capsys.readouterr().out
+    failures["no dropout"] = Setting({"dropout": 0.0}, "the discriminator without dropout")
+    right(capsys, exercises.added_failure, failures)
+    failures["no dropout"] = Setting({"dropout": 0.1}, "...")
+    wrong(exercises.added_failure, failures, match=r"the failure is `\{\"dropout\": 0.0\}`")
+    right(capsys, exercises.toy_two_timescales, ToyRun({}, covered=[1, 8]))
+    wrong(exercises.toy_two_timescales, ToyRun({}), match="recorded no snapshots")
