@@ -54,11 +54,18 @@ course: setup data
 	done
 	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif   Times: build/course/timings.txt"
 
+# pytest and nbval run side by side (each leaves a core idle much of the time); pytest's report follows
+# nbval's. nbval runs the chapters (the student edition) first, then their solved copies, which resume the
+# chapters' finished runs.
 test: setup data
 	$(BIN)/ruff check ganlib tests benchmarks
-	GANLIB_QUICK=1 $(BIN)/python -m pytest -q tests
+	@mkdir -p build
+	@GANLIB_QUICK=1 $(BIN)/python -m pytest -q tests > build/pytest-tests.log 2>&1 & unit=$$!; \
+	echo "pytest tests: running beside nbval (report below, and in build/pytest-tests.log)"; \
 	GANLIB_QUICK=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
-	  -p no:cacheprovider notebooks
+	  -p no:cacheprovider notebooks; notebooks=$$?; \
+	wait $$unit; tests=$$?; echo "== pytest tests"; cat build/pytest-tests.log; \
+	echo "pytest tests: exit $$tests; nbval: exit $$notebooks"; test $$tests = 0 && test $$notebooks = 0
 
 # The solved chapters in notebooks/solutions carry nbgrader's markers; the student edition drops the solutions
 # and mark schemes and keeps the scaffolds (the chapters in notebooks/ are that same edition).
