@@ -54,18 +54,24 @@ course: setup data
 	done
 	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif   Times: build/course/timings.txt"
 
-# pytest and nbval run side by side (each leaves a core idle much of the time); pytest's report follows
-# nbval's. nbval runs the chapters (the student edition) first, then their solved copies, which resume the
-# chapters' finished runs.
+# Three runs side by side (each leaves a core idle much of the time): pytest, and nbval on two halves of the
+# course. Each half runs its chapters (the student edition) first, then their solved copies, which resume the
+# chapters' finished runs. The reports follow, in that order; they are also in build/test-logs/.
+NBVAL := $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
+FIRST_HALF := $(sort $(wildcard notebooks/0[1-5]*.ipynb)) $(sort $(wildcard notebooks/solutions/0[1-5]*.ipynb))
+SECOND_HALF := $(sort $(wildcard notebooks/0[6-9]*.ipynb)) notebooks/index.ipynb \
+  $(sort $(wildcard notebooks/solutions/0[6-9]*.ipynb))
 test: setup data
 	$(BIN)/ruff check ganlib tests benchmarks
-	@mkdir -p build
-	@GANLIB_QUICK=1 $(BIN)/python -m pytest -q tests > build/pytest-tests.log 2>&1 & unit=$$!; \
-	echo "pytest tests: running beside nbval (report below, and in build/pytest-tests.log)"; \
-	GANLIB_QUICK=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
-	  -p no:cacheprovider notebooks; notebooks=$$?; \
-	wait $$unit; tests=$$?; echo "== pytest tests"; cat build/pytest-tests.log; \
-	echo "pytest tests: exit $$tests; nbval: exit $$notebooks"; test $$tests = 0 && test $$notebooks = 0
+	@mkdir -p build/test-logs
+	@echo "pytest tests, and nbval on chapters 1-5 and 6-8 with their solved copies: running side by side"
+	@GANLIB_QUICK=1 $(BIN)/python -m pytest -q tests > build/test-logs/tests.log 2>&1 & a=$$!; \
+	GANLIB_QUICK=1 $(NBVAL) $(FIRST_HALF) > build/test-logs/chapters-1-5.log 2>&1 & b=$$!; \
+	GANLIB_QUICK=1 $(NBVAL) $(SECOND_HALF) > build/test-logs/chapters-6-8.log 2>&1 & c=$$!; \
+	wait $$a; ra=$$?; wait $$b; rb=$$?; wait $$c; rc=$$?; \
+	for log in tests chapters-1-5 chapters-6-8; do echo "== $$log"; cat build/test-logs/$$log.log; done; \
+	echo "exit status: pytest tests $$ra, nbval chapters 1-5 $$rb, nbval chapters 6-8 $$rc"; \
+	test $$ra = 0 && test $$rb = 0 && test $$rc = 0
 
 # The solved chapters in notebooks/solutions carry nbgrader's markers; the student edition drops the solutions
 # and mark schemes and keeps the scaffolds (the chapters in notebooks/ are that same edition).

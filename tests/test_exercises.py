@@ -220,3 +220,12 @@ def test_chapter_8_checks(capsys):
     wrong(exercises.added_failure, failures, match=r"the failure is `\{\"dropout\": 0.0\}`")
     right(capsys, exercises.toy_two_timescales, ToyRun({}, covered=[1, 8]))
     wrong(exercises.toy_two_timescales, ToyRun({}), match="recorded no snapshots")
+
+
+def test_the_fashion_judge_check_measures_accuracy(capsys, mnist, monkeypatch):
+    import ganlib.data
+    from ganlib.metrics import build_judge, load_judge
+
+    monkeypatch.setattr(ganlib.data, "load_fashion_mnist", lambda: mnist)  # MNIST stands in for the clothes
+    right(capsys, exercises.fashion_judge, load_judge()[0])
+    wrong(exercises.fashion_judge, build_judge(), match="fit it on Fashion-MNIST's images")
