@@ -209,10 +209,14 @@ def _inside(query, ref, ref_radii) -> np.ndarray:
     return out
 
 
-def precision_recall(fake_feats, real_feats, k: int = 3) -> tuple[float, float]:
+def precision_recall(fake_feats, real_feats, k: int = 3, real_radii=None) -> tuple[float, float]:
     """Kynkäänniemi et al. (2019): precision = share of fakes inside the real k-NN manifold (quality),
-    recall = share of reals inside the fake manifold (coverage). Features (N, D) and (M, D)."""
-    precision = _inside(fake_feats, real_feats, _knn_radii(real_feats, k)).mean()
+    recall = share of reals inside the fake manifold (coverage). Features (N, D) and (M, D).
+
+    ``real_radii`` (M,): the real features' k-NN radii when already known (``evaluate`` computes those of its
+    reference set once per process)."""
+    real_radii = _knn_radii(real_feats, k) if real_radii is None else real_radii
+    precision = _inside(fake_feats, real_feats, real_radii).mean()
     recall = _inside(real_feats, fake_feats, _knn_radii(fake_feats, k)).mean()
     return float(precision), float(recall)
 
@@ -286,9 +290,15 @@ def _test_nn_distances() -> np.ndarray:
     return distances
 
 
-def _figures(feats, probs, test_out, nn=None, threshold=None, labels=None) -> dict:
+@functools.lru_cache(maxsize=4)
+def _test_radii(n: int, seed: int) -> np.ndarray:
+    """The k-NN radii (k = 3) of the reference set ``_test_outputs(n, seed)``: the real manifold of precision."""
+    return _knn_radii(_test_outputs(n, seed)[0], 3)
+
+
+def _figures(feats, probs, test_out, nn=None, threshold=None, labels=None, radii=None) -> dict:
     hist = class_histogram(probs)
-    precision, recall = precision_recall(feats, test_out[0])
+    precision, recall = precision_recall(feats, test_out[0], real_radii=radii)
     row = {
         "fid": frechet_distance(feats, test_out[0]),
         "classifier_score": classifier_score(probs),
@@ -339,11 +349,12 @@ def evaluate(images, n_reference: int = 10000, seed: int = 0, labels=None) -> di
     feats, probs = judge_outputs(images)
     (x_train, _), _ = load_mnist()
     nn, _ = nearest_train_distance(images, x_train)
-    generated = _figures(feats, probs, test_out, nn, threshold, labels)
+    radii = _test_radii(n_ref, seed)
+    generated = _figures(feats, probs, test_out, nn, threshold, labels, radii)
     n = min(len(images), 10000)
     train_feats, train_probs, train_labels = _train_outputs(n, seed)
     baseline = _figures(train_feats, train_probs, test_out, test_nn[:n], threshold,
-                        None if labels is None else train_labels)
+                        None if labels is None else train_labels, radii)
     return {
         "n": len(images),
         "generated": generated,
