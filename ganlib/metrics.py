@@ -418,11 +418,10 @@ class FIDCallback(keras.callbacks.Callback):
         asked = conditioning_of(self.model.sampler)
         labels = balanced_labels(self.n, asked.size) if asked.kind == LABELS else None
         feats, probs = judge_outputs(generate(self.model.sampler, self.n, seed=self.seed, labels=labels))
+        self.histograms.append(class_histogram(probs))
         if logs is not None:
             if labels is not None:
                 logs["label_agreement"] = label_agreement(probs, labels)
             logs["fid"] = frechet_distance(feats, _test_outputs(min(self.n, 10000), self.seed)[0])
             logs["classifier_score"] = classifier_score(probs)
-        self.histograms.append(class_histogram(probs))
-        if logs is not None:
             logs["classes_covered"] = float((self.histograms[-1] >= COVERED_SHARE).sum())
