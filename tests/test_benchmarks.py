@@ -18,13 +18,34 @@ def run_script(name, args, monkeypatch):
 def test_speed_benchmark_smoke(tmp_path, monkeypatch, capsys):
     out = tmp_path / "speed.json"
     run_script("speed.py", ["--rounds", "1", "--images", "256", "--budgets", "0.02", "--n-eval", "200",
-                            "--out", str(out)], monkeypatch)
+                            "--peak-seconds", "0.2", "--out", str(out)], monkeypatch)
     results = json.loads(out.read_text())
+    course = results["flops_per_image"]["course"]
+    assert course["per_image"] == 3 * course["generator_forward"] + 7 * course["discriminator_forward"] > 5e7
+    assert results["peak_gflops"]["float32"] > 0 and 0 < results["share_of_float32_peak"]["course"]
+    expected = results["throughput_images_per_s"]["course"] * course["per_image"] / 1e9  # images/s are rounded
+    assert abs(results["achieved_gflops"]["course"] - expected) <= 0.02 * expected + 0.1
     assert set(results["throughput_images_per_s"]) == {"course", "tutorial"}
     assert all(v > 0 for v in results["throughput_images_per_s"].values())
     assert results["time_to_quality"][0]["minutes"] == 0.02 and results["time_to_quality"][0]["fid"] > 0
     assert 0 <= results["time_to_quality_conditional"][0]["label_agreement"] <= 1
     assert "speed-up" in capsys.readouterr().out
+
+
+def test_layer_flops_are_counted_from_the_shapes():
+    import importlib.util
+
+    import keras
+
+    spec = importlib.util.spec_from_file_location("speed", ROOT / "benchmarks" / "speed.py")
+    speed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(speed)
+    image = keras.Input((28, 28, 1))
+    h = keras.layers.Conv2D(8, 4, strides=2, padding="same")(image)         # 14×14×8 outputs of 4·4·1 inputs
+    h = keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same")(h)   # 14×14 inputs spread over 3·3·2
+    out = keras.layers.Dense(5)(keras.layers.Flatten()(h))                   # 28·28·2 inputs, 5 units
+    model = keras.Model(image, out)
+    assert speed.forward_flops(model) == 2 * (4 * 4 * 1 * 8 * 14 * 14 + 3 * 3 * 8 * 2 * 14 * 14 + 28 * 28 * 2 * 5)
 
 
 def test_recipe_comparison_smoke(tmp_path, monkeypatch):
