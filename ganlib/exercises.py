@@ -137,7 +137,7 @@ def loaded_digits(images) -> bool:
 
 # Chapter 2 ---------------------------------------------------------------------------------------------------------
 
-def generator_shape(model, latent_dim: int, exercise: str) -> list[str]:
+def generator_shape(model, latent_dim: int) -> list[str]:
     """What is wrong with a generator's input or output shape, in words (empty when both are right)."""
     problems = []
     inputs = tuple(model.inputs[0].shape[1:])
@@ -184,7 +184,7 @@ def small_generator(model, reference) -> bool:
     exercise = "Exercise 2.2"
     if missing(model):
         return not_yet(exercise, "Build the generator with 2 as its first argument and assign it to `small`.")
-    problems = generator_shape(model, 2, exercise)
+    problems = generator_shape(model, 2)
     lost = reference.count_params() - model.count_params()
     first = reference.layers[1].get_weights()[0].shape[1]
     if not problems and lost != (reference.inputs[0].shape[1] - 2) * first:
@@ -200,8 +200,7 @@ def dense_variants(no_hidden, two_hidden, config) -> bool:
     exercise = "Exercise 2.3"
     if missing(no_hidden) or missing(two_hidden):
         return not_yet(exercise, "Build both generators: gen_dense `()` and `(256, 256)`.")
-    problems = generator_shape(no_hidden, config.latent_dim, exercise) + generator_shape(two_hidden,
-                                                                                          config.latent_dim, exercise)
+    problems = generator_shape(no_hidden, config.latent_dim) + generator_shape(two_hidden, config.latent_dim)
     for name, model, dense in (("no_hidden", no_hidden, ()), ("two_hidden", two_hidden, (256, 256))):
         truth = build_generator(config.latent_dim, config.gen_filters, dense, config.kernel_size).count_params()
         if not problems and model.count_params() != truth:
@@ -215,7 +214,7 @@ def kernel_five(model, config) -> bool:
     exercise = "Exercise 2.4"
     if missing(model):
         return not_yet(exercise, "Build the generator with 5 as its kernel size and assign it to `five`.")
-    problems = generator_shape(model, config.latent_dim, exercise)
+    problems = generator_shape(model, config.latent_dim)
     sizes = {layer.kernel_size for layer in model.layers if hasattr(layer, "kernel_size")}
     if sizes != {(5, 5)}:
         problems.append(f"its convolutions have kernels {sorted(sizes)}: pass 5 as the last argument.")
