@@ -147,9 +147,11 @@ def generator_shape(model, latent_dim: int) -> list[str]:
     out = tuple(model.output_shape[1:])
     if out != (28, 28, 1):
         if len(out) == 3 and out[0] == out[1] and out[0] in (7, 14, 56):
-            times = {7: "both", 14: "one of the", 56: "a third"}[out[0]]
-            problems.append(f"your generator draws {out[0]}×{out[1]} images: only the last two transposed "
-                            f"convolutions may have stride 2 ({times} stride-2 layers are wrong).")
+            # From 7×7, each stride-2 transposed convolution doubles the size: two of them make 28×28.
+            fix = {7: "neither of the last two transposed convolutions doubles the size: both need stride 2",
+                   14: "only one transposed convolution doubles the size: the last two both need stride 2",
+                   56: "three transposed convolutions double the size: only the last two may have stride 2"}
+            problems.append(f"your generator draws {out[0]}×{out[1]} images: {fix[out[0]]}.")
         else:
             problems.append(f"your generator outputs {out}; an MNIST digit is (28, 28, 1).")
     return problems
