@@ -2,6 +2,7 @@
 a message that says what is wrong; an unanswered exercise is "not yet", never an error, unless grading."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,39 +119,15 @@ def test_chapter_4_checks(capsys, tmp_path):
 
 
 def _textbook_gan(real_target):
-    """The chapter's TextbookGAN with a chosen target for real images (0.9: the exercise's solution)."""
-    import keras
-    import tensorflow as tf
-
-    class Gan(keras.Model):
-        def __init__(self, generator, discriminator, latent_dim):
-            super().__init__()
-            self.generator, self.discriminator, self.latent_dim = generator, discriminator, latent_dim
-
-        def compile(self, g_optimizer, d_optimizer):
-            super().compile()
-            self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-
-        def sample_noise(self, batch_size):
-            return tf.random.normal((batch_size, self.latent_dim))
-
-        def train_step(self, real):
-            noise = self.sample_noise(tf.shape(real)[0])
-            bce = keras.losses.binary_crossentropy
-            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-                fake = self.generator(noise, training=True)
-                p_real = self.discriminator(real, training=True)
-                p_fake = self.discriminator(fake, training=True)
-                d_loss = tf.reduce_mean(bce(real_target * tf.ones_like(p_real), p_real)
-                                        + bce(tf.zeros_like(p_fake), p_fake))
-                g_loss = tf.reduce_mean(bce(tf.ones_like(p_fake), p_fake))
-            d_grads = d_tape.gradient(d_loss, self.discriminator.trainable_variables)
-            g_grads = g_tape.gradient(g_loss, self.generator.trainable_variables)
-            self.d_optimizer.apply(d_grads, self.discriminator.trainable_variables)
-            self.g_optimizer.apply(g_grads, self.generator.trainable_variables)
-            return {"d_loss": d_loss, "g_loss": g_loss}
-
-    return Gan
+    """Chapter 4's own TextbookGAN, from its shown-code cell, with ``real_target`` for real images (0.9: the
+    exercise's solution)."""
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "04_training.ipynb").read_text())["cells"]
+    (source,) = ["".join(c["source"]) for c in cells if "shown-code" in c["metadata"].get("tags", [])]
+    target = "bce(tf.ones_like(p_real), p_real)"
+    assert target in source
+    namespace = {}
+    exec(source.replace(target, f"bce({real_target} * tf.ones_like(p_real), p_real)"), namespace)
+    return namespace["TextbookGAN"]
 
 
 def test_label_smoothing_check_matches_ganlibs_step(capsys):
