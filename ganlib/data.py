@@ -220,7 +220,11 @@ def make_dataset(x, batch_size: int, seed: int = 0, first_epoch: int = 0, epochs
     def take(idx):
         return tf.gather(x, idx) if labels is None else (tf.gather(x, idx), tf.gather(labels, idx))
 
-    return ds.map(take, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    # A fixed pipeline, not tf.data's autotuner: a gather per batch needs no tuning, and the autotuner's
+    # thread sleeps for up to a minute at a time, which the end of ``fit`` then waits out.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.map(take).prefetch(2).with_options(options)
 
 
 def _image_to_array(path: Path, size: int) -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 from keras import layers
 
 from .data import load_mnist, to_model_range
+from .models import predict_in_batches
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 JUDGE_WEIGHTS = ASSETS / "judge.weights.h5"
@@ -103,7 +104,7 @@ def judge_outputs(images, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarra
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}")
     _, both = load_judge()
-    feats, probs = both.predict(to_model_range(images), batch_size=batch_size, verbose=0)
+    feats, probs = predict_in_batches(both, to_model_range(images), batch_size)
     return np.asarray(feats, "float64"), np.asarray(probs, "float64")
 
 

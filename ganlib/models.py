@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers
 
@@ -213,3 +214,21 @@ def build_models(config):
                                         config.conditioning, logits=config.critic_logits,
                                         spectral_norm=config.spectral_norm)
     return generator, discriminator
+
+
+def predict_in_batches(model: keras.Model, inputs, batch_size: int = 1000):
+    """``model``'s outputs in inference mode for ``inputs`` (an array (N, …) or a list of arrays), ``batch_size``
+    rows at a time, as numpy: an array (N, …), or a list of them for a model with several outputs.
+
+    Why not ``model.predict``: it feeds the arrays through a ``tf.data`` pipeline whose autotuner can hold
+    the call's end for up to a second or more; one call per batch has no pipeline.
+    """
+    arrays = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+    n = len(arrays[0])
+    chunks = [model.predict_on_batch([a[i:i + batch_size] for a in arrays] if len(arrays) > 1 else
+                                     arrays[0][i:i + batch_size]) for i in range(0, n, batch_size)]
+    if not chunks:
+        raise ValueError("predict_in_batches got no rows: give at least one input.")
+    if isinstance(chunks[0], (list, tuple)):
+        return [np.concatenate([c[k] for c in chunks]) for k in range(len(chunks[0]))]
+    return np.concatenate(chunks)

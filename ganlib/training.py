@@ -21,7 +21,7 @@ import tensorflow as tf
 from . import losses, runs
 from .config import CODE, LABELS, NONE, GANConfig
 from .data import make_dataset, to_uint8, training_set
-from .models import build_models, conditioning_of, latent_size, outputs_logits
+from .models import build_models, conditioning_of, latent_size, outputs_logits, predict_in_batches
 from .quiet import NativeStderrFilter
 
 SAMPLE_GRID_SEED = 1234
@@ -329,7 +329,7 @@ def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 10
         numpy.ndarray: uint8 (n, 28, 28).
     """
     noise = np.random.default_rng(seed).standard_normal((n, latent_size(generator))).astype("float32")
-    return to_uint8(generator.predict(generator_inputs(generator, noise, labels), batch_size=batch_size, verbose=0))
+    return to_uint8(predict_in_batches(generator, generator_inputs(generator, noise, labels), batch_size))
 
 
 # ------------------------------------------------------------------------------------------- callbacks

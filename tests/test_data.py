@@ -103,6 +103,8 @@ def test_dataset_batches_are_fixed_by_seed_and_epoch(small_x):
     np.testing.assert_array_equal(batches[8], first_batch(1))
     assert not np.array_equal(batches[0], batches[8])
     np.testing.assert_array_equal(batches[0], first_batch(0))
+    # No autotuner: its thread sleeps up to a minute at a time, and the end of fit() would wait for it.
+    assert ds.options().autotune.enabled is False
 
 
 def _write_digits(folder, images, mode="L", size=None):

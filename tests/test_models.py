@@ -115,3 +115,19 @@ def test_conditioning_is_one_field_saved_and_read_back():
         Conditioning(CODE, 1)
     with pytest.raises(ValueError, match="use 'none', 'labels' or 'code'"):
         GANConfig(conditioning="digits:10")
+
+
+def test_predict_in_batches_matches_one_call_for_one_or_several_inputs_and_outputs():
+    from ganlib.models import predict_in_batches
+
+    g, d = build_models(GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_dim=16))
+    rng = np.random.default_rng(0)
+    noise, code = rng.standard_normal((7, 16)).astype("float32"), np.eye(10, dtype="float32")[rng.integers(0, 10, 7)]
+    images = predict_in_batches(g, [noise, code], batch_size=3)  # 3 + 3 + 1 rows
+    np.testing.assert_allclose(images, g([noise, code], training=False).numpy(), atol=1e-5)
+    real, code_logits = predict_in_batches(d, images, batch_size=4)  # two outputs: a list of two arrays
+    expected = d(images, training=False)
+    assert real.shape == (7, 1) and code_logits.shape == (7, 10)
+    np.testing.assert_allclose(code_logits, expected[1].numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="no rows"):
+        predict_in_batches(g, [noise[:0], code[:0]])
