@@ -52,18 +52,16 @@ def _cmd_train(args) -> int:
         callbacks.append(FIDCallback(n=args.fid))
     elif args.keep_best:
         raise SystemExit("--keep-best needs --fid: the best epoch is the one with the lowest per-epoch FID.")
-    if args.precision != "float32":
-        import keras
-
+    if args.precision is not None:
         # Layers compute in 16 bits, weights stay float32; the models keep their outputs in float32.
-        keras.mixed_precision.set_global_policy(args.precision)
+        config = dataclasses.replace(config, precision=args.precision)
     x, y = _training_data(args.data, config.labelled)
     started = time.time()
     result = train(config, args.out, x=x, y=y, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
                    strategy=make_strategy(args.strategy), keep_best=args.keep_best, tensorboard=args.tensorboard)
     save_run_gif(args.out, Path(args.out) / "training.gif")
     summary = {"command": _command_line(args),
-               "seed": config.seed, "strategy": args.strategy, "precision": args.precision,
+               "seed": config.seed, "strategy": args.strategy, "precision": config.precision,
                "epochs_done": len(result.history), "stopped": result.stopped,
                "train_seconds": round(result.seconds, 1), "wall_seconds": round(time.time() - started, 1)}
     if args.keep_best:
@@ -261,8 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --fid: keep the generator of the epoch with the lowest FID, not the last epoch's")
     t.add_argument("--strategy", choices=["default", "mirrored", "multiworker"], default="default",
                    help="mirrored: all GPUs of this machine; multiworker: several machines, set up by TF_CONFIG")
-    t.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
-                   help="mixed_bfloat16: faster on recent GPUs and CPUs with bf16 units")
+    t.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default=None,
+                   help="mixed_bfloat16: faster on recent GPUs and CPUs with bf16 units (default: the config's)")
     t.add_argument("--data", metavar="SOURCE",
                    help="train on other images: a folder of image files (sub-folders are classes), an .npz "
                         "with 'images' or 'x' (uint8 N×H×W), or fashion_mnist (default: MNIST)")

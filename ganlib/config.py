@@ -19,6 +19,7 @@ def quick_mode() -> bool:
 
 NONE, LABELS, CODE = "none", "labels", "code"
 LOSSES = ("bce", "saturating", "hinge", "wgan-gp")
+PRECISIONS = ("float32", "mixed_bfloat16")
 # The fields that held the conditioning before it was one field; old config.json files still load.
 OLD_CONDITIONING = ("conditional", "num_classes", "latent_codes")
 
@@ -116,6 +117,10 @@ class GANConfig:
     seed: int = 42
     # XLA-compile the training step (faster on some machines, slower to start).
     jit_compile: bool = False
+    # "mixed_bfloat16": the layers compute in bfloat16 and keep float32 weights (Keras mixed precision). Faster
+    # where the processor has bfloat16 units (recent GPUs; CPUs with AVX512-BF16 or AMX), much slower where
+    # it has none.
+    precision: str = "float32"
 
     def __post_init__(self):
         self.gen_filters = tuple(int(f) for f in self.gen_filters)
@@ -137,6 +142,7 @@ class GANConfig:
             ("lr_decay", 0 <= self.lr_decay <= 1,
              "in [0, 1]: 0 keeps the rates constant, 0.5 decays over the last half"),
             ("loss", self.loss in LOSSES, "one of " + ", ".join(repr(k) for k in LOSSES)),
+            ("precision", self.precision in PRECISIONS, "one of " + ", ".join(repr(k) for k in PRECISIONS)),
             ("gp_weight", self.gp_weight >= 0, "a weight of at least 0, e.g. 10"),
             ("r1_weight", self.r1_weight >= 0, "a weight of at least 0, e.g. 1"),
             ("ema", self.ema == 0 or 0.5 <= self.ema < 1, "0 (off) or in [0.5, 1), e.g. 0.999"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -194,14 +196,27 @@ def outputs_logits(discriminator: keras.Model) -> bool:
     return getattr(layer, "activation", None) is not keras.activations.sigmoid
 
 
+@contextlib.contextmanager
+def precision(name: str):
+    """Layers built inside compute in ``name``'s precision ("float32" or "mixed_bfloat16"); Keras's global
+    policy is restored after, so networks built elsewhere (the judge, your own) are not affected."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 def build_generator_for(config) -> keras.Model:
-    """The generator a ``GANConfig`` describes, with fresh weights."""
-    return build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size,
-                           config.conditioning)
+    """The generator a ``GANConfig`` describes, with fresh weights (in the config's precision)."""
+    with precision(config.precision):
+        return build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size,
+                               config.conditioning)
 
 
 def build_models(config):
-    """Both networks from a ``GANConfig``: returns ``(generator, discriminator)``.
+    """Both networks from a ``GANConfig``, in its precision: returns ``(generator, discriminator)``.
 
     Args:
         config: a ``GANConfig``.
@@ -210,9 +225,10 @@ def build_models(config):
         tuple: ``(generator, discriminator)`` with fresh weights.
     """
     generator = build_generator_for(config)  # first: the seeded initial weights depend on the order
-    discriminator = build_discriminator(config.disc_filters, config.disc_dense, config.kernel_size, config.dropout,
-                                        config.conditioning, logits=config.critic_logits,
-                                        spectral_norm=config.spectral_norm)
+    with precision(config.precision):
+        discriminator = build_discriminator(config.disc_filters, config.disc_dense, config.kernel_size,
+                                            config.dropout, config.conditioning, logits=config.critic_logits,
+                                            spectral_norm=config.spectral_norm)
     return generator, discriminator
 
 

@@ -17,8 +17,10 @@ def run_script(name, args, monkeypatch):
 
 def test_speed_benchmark_smoke(tmp_path, monkeypatch, capsys):
     out = tmp_path / "speed.json"
+    figure = tmp_path / "ladder.png"
     run_script("speed.py", ["--rounds", "1", "--images", "256", "--budgets", "0.02", "--n-eval", "200",
-                            "--peak-seconds", "0.2", "--out", str(out)], monkeypatch)
+                            "--peak-seconds", "0.2", "--profile-steps", "5", "--seeds", "3", "4",
+                            "--figure", str(figure), "--out", str(out)], monkeypatch)
     results = json.loads(out.read_text())
     course = results["flops_per_image"]["course"]
     assert course["per_image"] == 3 * course["generator_forward"] + 7 * course["discriminator_forward"] > 5e7
@@ -27,8 +29,16 @@ def test_speed_benchmark_smoke(tmp_path, monkeypatch, capsys):
     assert abs(results["achieved_gflops"]["course"] - expected) <= 0.02 * expected + 0.1
     assert set(results["throughput_images_per_s"]) == {"course", "tutorial"}
     assert all(v > 0 for v in results["throughput_images_per_s"].values())
+    assert [row["seed"] for row in results["time_to_quality"]] == [3, 4]
     assert results["time_to_quality"][0]["minutes"] == 0.02 and results["time_to_quality"][0]["fid"] > 0
     assert 0 <= results["time_to_quality_conditional"][0]["label_agreement"] <= 1
+    median = results["time_to_quality_medians"]["course"][0]
+    fids = [row["fid"] for row in results["time_to_quality"]]
+    assert median["fid_per_seed"] == fids and abs(median["fid"] - sum(fids) / 2) < 0.01  # two seeds: the mean
+    profile = results["epoch_profile"]
+    assert profile["steps_per_epoch"] == 60000 // 32 and profile["ms_per_step"]["full step (with moving average)"] > 0
+    assert profile["seconds_per_epoch"]["RunCheckpoint (per epoch)"] > 0
+    assert figure.stat().st_size > 10_000
     assert "speed-up" in capsys.readouterr().out
 
 

@@ -257,16 +257,24 @@ def test_learning_rate_decay_follows_the_clock_when_the_budget_is_minutes(tiny_c
 
 
 def test_mixed_bfloat16_trains_and_keeps_float32_weights(tiny_config, small_x, tmp_path):
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
-        result = train(dataclasses.replace(tiny_config, epochs=1), tmp_path, x=small_x, verbose=0)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+    config = dataclasses.replace(tiny_config, epochs=1, precision="mixed_bfloat16")
+    result = train(config, tmp_path, x=small_x, verbose=0)
+    assert keras.config.dtype_policy().name == "float32"  # the config's precision does not leak to other models
     assert np.isfinite(result.history[0]["d_loss"]) and np.isfinite(result.history[0]["g_loss"])
-    assert {w.dtype for w in result.gan.generator.weights + result.gan.discriminator.weights} == {"float32"}
-    assert result.gan.generator.layers[1].compute_dtype == "bfloat16"
-    images = generate(load_generator(tmp_path), 4, seed=0)
+    networks = (result.gan.generator, result.gan.discriminator, result.gan.sampler)
+    assert {w.dtype for net in networks for w in net.weights} == {"float32"}
+
+    def first_convolution(net):
+        kinds = (keras.layers.Conv2D, keras.layers.Conv2DTranspose)
+        return next(layer for layer in net.layers if isinstance(layer, kinds))
+
+    assert {first_convolution(net).compute_dtype for net in networks} == {"bfloat16"}  # the EMA copy too
+    generator = load_generator(tmp_path)  # built from config.json: in bfloat16 again
+    assert first_convolution(generator).compute_dtype == "bfloat16"
+    images = generate(generator, 4, seed=0)
     assert images.dtype == np.uint8 and images.shape == (4, 28, 28)
+    with pytest.raises(ValueError, match="precision"):
+        dataclasses.replace(tiny_config, precision="float16")
 
 
 def test_tensorboard_logs_losses_fid_and_the_sample_grid(tiny_config, small_x, tmp_path):
