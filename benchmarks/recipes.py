@@ -47,7 +47,7 @@ def main(argv=None) -> int:
             shutil.rmtree(run, ignore_errors=True)
         rows.append({"changes": changes, "minutes": args.minutes, "epochs": len(result.history),
                      "fid": round(g["fid"], 2), "classifier_score": round(g["classifier_score"], 3),
-                     "classes_covered": g["classes_covered"]})
+                     "classes_covered": g["classes_covered"], "recall": round(g["recall"], 3)})
         print(json.dumps(rows[-1]), flush=True)
     print(f"\n{'changes':<48}{'epochs':>7}{'FID':>9}{'score':>8}")
     for row in rows:

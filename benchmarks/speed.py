@@ -1,22 +1,26 @@
-"""Throughput and time-to-quality of the course recipe against the TensorFlow DCGAN tutorial's settings.
+"""Throughput, where the time goes, and time-to-quality of the course recipe against the TensorFlow DCGAN
+tutorial's settings.
 
-    python benchmarks/speed.py                     # full: about 10 minutes on a 2-core laptop CPU
-    python benchmarks/speed.py --budgets 0.5 1     # shorter quality ladder
+    python benchmarks/speed.py                     # full: about 40 minutes on a 2-core laptop CPU
+    python benchmarks/speed.py --seeds 42 --budgets 0.5 1   # one seed, shorter ladders
+    python benchmarks/speed.py --ladders           # no ladders: throughput, FLOPs and the profile (3 minutes)
 
 1. Throughput (images/s) of both recipes on the same in-memory pipeline, measured alternately (course,
    tutorial, course, …) so that a noisy machine hurts both alike; the median of the rounds is reported, and
    the speed-up both as the ratio of medians and as the median of each round's own ratio.
-2. Time to quality: one course-recipe run, stopped at each wall-clock budget (1, 2, 5 minutes by default),
-   scored with the judge on 10,000 samples (FID in judge features, classifier score, coverage). With
-   ``--ladders course conditional`` (the default) the same ladder follows for the conditional GAN of chapter 6
-   (the same recipe plus labels), scored on balanced labels, with label agreement.
-
-3. Where the limit is: the training FLOPs per image of each recipe, counted from its layers (forward and
+2. Where the limit is: the training FLOPs per image of each recipe, counted from its layers (forward and
    backward of both networks as the training step runs them), the GFLOP/s that each throughput achieves, and
    the machine's own peak measured in the same run (a large float32 matmul, and bfloat16 where the CPU has
-   it), as a ratio. ``--ladders`` with no recipe skips part 2: ``python benchmarks/speed.py --ladders``.
+   it), as a ratio; then where an epoch of the course recipe goes, part by part (``epoch_profile``).
+3. Time to quality: for each seed (42, 7 and 1 by default), one course-recipe run stopped at each wall-clock
+   budget (1, 2, 5 minutes by default) and scored with the judge on 10,000 samples (FID in judge features,
+   classifier score, coverage, precision and recall); the medians over the seeds are reported, with each
+   seed's FID and the fewest classes any seed covered. With ``--ladders course conditional`` (the default)
+   the same follows for the conditional GAN of chapter 6 (the same recipe plus labels), scored on balanced
+   labels, with label agreement. The first seed's samples at each budget go to ``--figure``
+   (``figures/speed_ladder.png``).
 
-Prints a table and writes JSON (default: benchmarks/results/speed.json).
+Prints tables and writes JSON (default: benchmarks/results/speed.json).
 """
 
 from __future__ import annotations
@@ -107,6 +111,201 @@ def matmul_peak(dtype: str = "float32", n: int = 2048, seconds: float = 3.0) -> 
     return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9
 
 
+def _ms_per_call(fn, calls: int) -> float:
+    """Milliseconds per call of ``fn`` (a function of nothing whose result may be a tensor), after one
+    warm-up call that traces it; each call's result is fetched, so the time includes finishing the work."""
+    import tensorflow as tf
+
+    def run():
+        tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, fn())
+
+    run()
+    start = time.perf_counter()
+    for _ in range(calls):
+        run()
+    return 1000 * (time.perf_counter() - start) / calls
+
+
+def epoch_profile(config, x, steps: int = 150) -> dict:
+    """Where one epoch's time goes: milliseconds per training step for each part, and seconds per epoch.
+
+    Each part is timed alone, in its own compiled function, on the same batch (``steps`` calls each):
+    the input pipeline; the generator's forward pass; the discriminator's, on real and fake images; the
+    whole step without its optimiser updates and moving average (forward and backward passes: the backward
+    passes are that minus the forward ones); with the updates; with the moving average (the full step); the
+    step as ``fit`` runs it (the rest is Keras's loop); and the per-step callbacks of ``train``. Then the
+    per-epoch work: the sample-grid frame, the checkpoint, and the judge's FID on 2,000 samples (only with
+    ``--fid``). The parts measured apart add up to about the step, not exactly: each is timed alone.
+
+    Returns:
+        dict: ``{"batch_size", "steps_per_epoch", "ms_per_step": {part: ms}, "seconds_per_epoch": {part: s}}``.
+    """
+    import keras
+    import tensorflow as tf
+
+    from ganlib import training
+    from ganlib.data import make_dataset
+    from ganlib.metrics import FIDCallback
+
+    def step_variant(ema: bool, updates: bool):
+        gan = training.build_gan(dataclasses.replace(config, ema=config.ema if ema else 0.0))
+        if not updates:  # the gradients and their norms, as the step computes them, but no optimiser update
+            gan._apply = lambda optimizer, tape, loss, network: tf.linalg.global_norm(
+                tape.gradient(loss, network.trainable_variables))
+        return tf.function(lambda: gan.train_step(real))
+
+    gan = training.build_gan(config)
+    batch = config.batch_size
+    iterator = iter(make_dataset(x, batch, seed=config.seed))
+    real = next(iterator)
+    g_inputs = gan.sample_inputs(batch)[0]
+    fake = gan.generator(g_inputs, training=True)
+    ms = {
+        "input pipeline": _ms_per_call(lambda: next(iterator), steps),
+        "generator forward": _ms_per_call(tf.function(lambda: gan.generator(g_inputs, training=True)), steps),
+        "discriminator forward (real + fake)": _ms_per_call(
+            tf.function(lambda: (gan.discriminate(real), gan.discriminate(fake))), steps),
+        "step without updates": _ms_per_call(step_variant(ema=False, updates=False), steps),
+        "step with optimiser updates": _ms_per_call(step_variant(ema=False, updates=True), steps),
+        "full step (with moving average)": _ms_per_call(step_variant(ema=True, updates=True), steps),
+    }
+    dataset = make_dataset(x, batch, seed=config.seed)
+    gan.fit(dataset, epochs=1, steps_per_epoch=5, verbose=0)
+    start = time.perf_counter()
+    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    ms["step in fit"] = 1000 * (time.perf_counter() - start) / steps
+    run = Path(tempfile.mkdtemp(prefix="ganlib-profile-"))
+    try:
+        clock = training.RunClock()
+        state = training.runs.new_state()
+        callbacks = training._callbacks(config, run, state, clock, len(x) // batch,
+                                        training.TimeBudget(60.0, clock), [FIDCallback(2000)])
+        for callback in callbacks:
+            callback.set_model(gan)
+        logs = gan.train_step(real)
+        base = keras.callbacks.Callback
+        per_step = [c for c in callbacks if type(c).on_train_batch_end is not base.on_train_batch_end]
+        ms["per-step callbacks"] = _ms_per_call(lambda: [c.on_train_batch_end(0, logs) for c in per_step], steps)
+        per_epoch = {}
+        for callback in callbacks:
+            if type(callback).on_epoch_end is base.on_epoch_end:
+                continue
+            callback.on_epoch_end(0, {})  # warm-up: traces the sampler, loads the judge
+            start = time.perf_counter()
+            callback.on_epoch_end(1, {k: float(v) for k, v in logs.items()})
+            per_epoch[type(callback).__name__] = time.perf_counter() - start
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+    steps_per_epoch = len(x) // batch
+    seconds = {part: v * steps_per_epoch / 1000 for part, v in ms.items()}
+    seconds.update({f"{name} (per epoch)": v for name, v in per_epoch.items()})
+    return {"batch_size": batch, "steps_per_epoch": steps_per_epoch,
+            "ms_per_step": {k: round(v, 2) for k, v in ms.items()},
+            "seconds_per_epoch": {k: round(v, 2) for k, v in seconds.items()}}
+
+
+def time_to_quality(config, x, y, budgets, n_eval: int) -> tuple[list, list]:
+    """One run of ``config``, stopped at each wall-clock budget (minutes, ascending) and scored by the judge on
+    ``n_eval`` samples (balanced labels for a conditional GAN). Returns a row per budget and, per budget,
+    20 samples (uint8 (20, 28, 28), the same noise each time) for the figure."""
+    from ganlib.metrics import evaluate
+    from ganlib.training import balanced_labels, generate, train
+
+    labels = balanced_labels(n_eval) if config.labelled else None
+    rows, samples = [], []
+    run = Path(tempfile.mkdtemp(prefix="ganlib-bench-"))
+    try:
+        for minutes in sorted(budgets):
+            result = train(dataclasses.replace(config, epochs=10_000, minutes=minutes), run, x=x, y=y, verbose=0)
+            report = evaluate(generate(result.generator, n_eval, seed=0, labels=labels), labels=labels)
+            g = report["generated"]
+            rows.append({"seed": config.seed, "minutes": minutes, "epochs": len(result.history),
+                         "fid": round(g["fid"], 2), "classifier_score": round(g["classifier_score"], 3),
+                         "classes_covered": g["classes_covered"], "precision": round(g["precision"], 3),
+                         "recall": round(g["recall"], 3), "real_fid": round(report["real_baseline"]["fid"], 2)})
+            if labels is not None:
+                rows[-1]["label_agreement"] = round(g["label_agreement"], 4)
+            samples.append(generate(result.generator, 20, seed=1, labels=balanced_labels(20) if config.labelled
+                                    else None))
+            print(f"{'conditional' if config.labelled else 'course'} seed {config.seed} after {minutes:g} min: "
+                  f"{rows[-1]}", flush=True)
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+    return rows, samples
+
+
+def ladder_medians(rows: list) -> list:
+    """Per budget, over the seeds: the median FID, score, recall (and label agreement), each seed's FID, and
+    the fewest classes any seed covered (10 means no seed collapsed)."""
+    out = []
+    for minutes in sorted({row["minutes"] for row in rows}):
+        at = [row for row in rows if row["minutes"] == minutes]
+        summary = {"minutes": minutes, "seeds": [row["seed"] for row in at],
+                   "fid_per_seed": [row["fid"] for row in at], "fewest_classes": min(r["classes_covered"] for r in at)}
+        for key in ("epochs", "fid", "classifier_score", "precision", "recall", "label_agreement"):
+            if key in at[0]:
+                summary[key] = round(statistics.median(row[key] for row in at), 4)
+        out.append(summary)
+    return out
+
+
+def plot_ladder(grids: dict, summary: dict, path) -> None:
+    """One row of samples per (recipe, budget), titled with that run's FID and the seeds' median."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ganlib.viz import image_grid
+
+    fig, axes = plt.subplots(len(grids), 1, figsize=(8, 1.25 * len(grids)), squeeze=False)
+    for ax, ((recipe, minutes), images) in zip(axes[:, 0], grids.items()):
+        median = next(row for row in summary[recipe] if row["minutes"] == minutes)
+        ax.imshow(image_grid(images, ncols=20), cmap="gray", vmin=0, vmax=255)
+        ax.set_title(f"{recipe}, {minutes:g} min: FID {median['fid_per_seed'][0]:.1f} "
+                     f"(median of {len(median['seeds'])} seeds {median['fid']:.1f})", fontsize=9)
+        ax.axis("off")
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def panel_preview(config) -> list:
+    """What the training panel of chapter 4 shows: its ``config`` (the chapter's), Train pressed once, in the
+    foreground. Per epoch: seconds since pressing Train (building the networks and compiling the step
+    included) and how many of the preview's digits the judge is at least 90 % sure of, and of how many kinds."""
+    from ganlib.data import to_uint8, training_images
+    from ganlib.metrics import UNSURE_BELOW, judge_outputs
+    from ganlib.training import fixed_noise, generator_inputs
+    from ganlib.widgets import training_panel
+
+    runs = Path(tempfile.mkdtemp(prefix="ganlib-panel-"))
+    noise = fixed_noise(config.latent_dim, 10 * config.conditioning.size or 64)  # the preview's own noise
+    try:
+        panel = training_panel(runs, x=training_images(config.n_train), config=config, background=False)
+        previews, show = [], panel._on_epoch_end
+
+        def shown(model, epoch, logs):
+            show(model, epoch, logs)
+            sampler = model.sampler
+            previews.append((time.perf_counter() - start,
+                             to_uint8(sampler(generator_inputs(sampler, noise), training=False))))
+
+        panel._on_epoch_end = shown
+        start = time.perf_counter()
+        panel.on_train()
+    finally:
+        shutil.rmtree(runs, ignore_errors=True)
+    rows = []
+    for epoch, (seconds, images) in enumerate(previews, 1):
+        probs = judge_outputs(images)[1]
+        sure = probs.max(1) >= UNSURE_BELOW
+        rows.append({"epoch": epoch, "seconds": round(seconds, 1), "sure_share": round(float(sure.mean()), 3),
+                     "kinds_sure": int(len(set(probs.argmax(1)[sure])))})
+    return rows
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rounds", type=int, default=3, help="alternating throughput rounds per recipe")
@@ -114,8 +313,14 @@ def main(argv=None) -> int:
     p.add_argument("--budgets", type=float, nargs="*", default=[1, 2, 5], help="minutes, ascending")
     p.add_argument("--ladders", nargs="*", choices=["course", "conditional"], default=["course", "conditional"],
                    help="which recipes get a time-to-quality ladder")
+    p.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 1], help="one ladder per seed; medians reported")
     p.add_argument("--n-eval", type=int, default=10000)
+    p.add_argument("--figure", default=str(Path(__file__).parents[1] / "figures" / "speed_ladder.png"),
+                   help="the first seed's samples at each budget")
     p.add_argument("--peak-seconds", type=float, default=3.0, help="how long each peak matmul measurement runs")
+    p.add_argument("--profile-steps", type=int, default=150,
+                   help="steps per part in the course recipe's epoch profile (0: no profile)")
+    p.add_argument("--no-panel", action="store_true", help="skip the training panel's first preview")
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed.json"))
     args = p.parse_args(argv)
 
@@ -123,8 +328,6 @@ def main(argv=None) -> int:
 
     from ganlib.config import GANConfig
     from ganlib.data import training_set
-    from ganlib.metrics import evaluate
-    from ganlib.training import balanced_labels, generate, train
 
     recipes = {"course": GANConfig(), "tutorial": GANConfig.tutorial()}
     x, y = training_set()
@@ -144,27 +347,21 @@ def main(argv=None) -> int:
     # drift between rounds (this VM's speed jumps between levels); its median is the fairer speed-up.
     paired = [c / t for c, t in zip(rates["course"], rates["tutorial"])]
 
+    profile = epoch_profile(recipes["course"], x, args.profile_steps) if args.profile_steps else None
+    # The panel's settings in chapter 4: the course recipe on 10,000 digits, 3 epochs.
+    panel = None if args.no_panel else panel_preview(GANConfig(epochs=3, n_train=10000))
+
     ladders = {}
+    grids = {}
     for recipe in args.ladders:
-        ladder = ladders[recipe] = []
         base = recipes["course"].changed({"conditional": True}) if recipe == "conditional" else recipes["course"]
-        labels = balanced_labels(args.n_eval) if base.labelled else None
-        run = Path(tempfile.mkdtemp(prefix="ganlib-bench-"))
-        try:
-            for minutes in sorted(args.budgets):
-                config = dataclasses.replace(base, epochs=10_000, minutes=minutes)
-                result = train(config, run, x=x, y=y, verbose=0)
-                report = evaluate(generate(result.generator, args.n_eval, seed=0, labels=labels), labels=labels)
-                g = report["generated"]
-                ladder.append({"minutes": minutes, "epochs": len(result.history), "fid": round(g["fid"], 2),
-                               "classifier_score": round(g["classifier_score"], 3),
-                               "classes_covered": g["classes_covered"], "precision": round(g["precision"], 3),
-                               "recall": round(g["recall"], 3), "real_fid": round(report["real_baseline"]["fid"], 2)})
-                if labels is not None:
-                    ladder[-1]["label_agreement"] = round(g["label_agreement"], 4)
-                print(f"{recipe} after {minutes:g} min: {ladder[-1]}", flush=True)
-        finally:
-            shutil.rmtree(run, ignore_errors=True)
+        ladders[recipe] = []
+        for seed in args.seeds:
+            rows, samples = time_to_quality(dataclasses.replace(base, seed=seed), x, y, args.budgets, args.n_eval)
+            ladders[recipe] += rows
+            if seed == args.seeds[0]:
+                grids.update({(recipe, row["minutes"]): images for row, images in zip(rows, samples)})
+    summary = {recipe: ladder_medians(rows) for recipe, rows in ladders.items()}
 
     results = {
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0],
@@ -178,8 +375,12 @@ def main(argv=None) -> int:
         "achieved_gflops": achieved,
         "peak_gflops": peak,
         "share_of_float32_peak": {name: round(v / peak["float32"], 3) for name, v in achieved.items()},
+        "seeds": args.seeds,
         "time_to_quality": ladders.get("course", []),
         "time_to_quality_conditional": ladders.get("conditional", []),
+        "time_to_quality_medians": summary,
+        "epoch_profile": profile,
+        "panel_preview": panel,
         "n_eval": args.n_eval,
     }
     print()
@@ -194,13 +395,32 @@ def main(argv=None) -> int:
         print(f"{name:<10}{f['per_image'] / 1e6:>12.1f}{f['generator_forward'] / 1e6:>8.1f}"
               f"{f['discriminator_forward'] / 1e6:>8.1f}{achieved[name]:>9.1f}{share:>14.1%}")
     print("peak (2048×2048 matmul, this run): " + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peak.items()) + "\n")
-    print(f"{'recipe':<12}{'minutes':>8}{'epochs':>8}{'FID':>8}{'score':>8}{'classes':>9}{'prec':>7}{'recall':>8}"
-          f"{'agree':>8}")
-    for recipe, ladder in ladders.items():
-        for row in ladder:
+    if profile:
+        print(f"where an epoch of the course recipe goes (batch {profile['batch_size']}, "
+              f"{profile['steps_per_epoch']} steps; each part timed alone):")
+        print(f"{'part':<44}{'ms/step':>9}{'s/epoch':>9}")
+        for part, seconds in profile["seconds_per_epoch"].items():
+            ms = profile["ms_per_step"].get(part)
+            print(f"{part:<44}{'' if ms is None else f'{ms:.2f}':>9}{seconds:>9.1f}")
+        print()
+    if panel:
+        print("the training panel (chapter 4's settings), after pressing Train:")
+        for row in panel:
+            print(f"  epoch {row['epoch']}: preview at {row['seconds']:.0f} s, the judge is sure of "
+                  f"{row['sure_share']:.0%} of its digits ({row['kinds_sure']} kinds)")
+        print()
+    print(f"time to quality: median of seeds {', '.join(map(str, args.seeds))} (each seed's FID in brackets)")
+    print(f"{'recipe':<12}{'minutes':>8}{'epochs':>8}{'FID':>8}  {'per seed':<24}{'score':>7}{'classes':>9}"
+          f"{'recall':>8}{'agree':>8}")
+    for recipe, rows in summary.items():
+        for row in rows:
             agree = f"{row['label_agreement']:>8.2%}" if "label_agreement" in row else f"{'':>8}"
-            print(f"{recipe:<12}{row['minutes']:>8g}{row['epochs']:>8}{row['fid']:>8.2f}{row['classifier_score']:>8.3f}"
-                  f"{row['classes_covered']:>9}{row['precision']:>7.3f}{row['recall']:>8.3f}{agree}")
+            per_seed = "[" + ", ".join(f"{v:.1f}" for v in row["fid_per_seed"]) + "]"
+            print(f"{recipe:<12}{row['minutes']:>8g}{row['epochs']:>8g}{row['fid']:>8.2f}  {per_seed:<24}"
+                  f"{row['classifier_score']:>7.3f}{row['fewest_classes']:>9}{row['recall']:>8.3f}{agree}")
+    if grids:
+        plot_ladder(grids, summary, args.figure)
+        print(f"\nwrote {args.figure}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))

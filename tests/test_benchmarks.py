@@ -19,7 +19,7 @@ def test_speed_benchmark_smoke(tmp_path, monkeypatch, capsys):
     out = tmp_path / "speed.json"
     figure = tmp_path / "ladder.png"
     run_script("speed.py", ["--rounds", "1", "--images", "256", "--budgets", "0.02", "--n-eval", "200",
-                            "--peak-seconds", "0.2", "--profile-steps", "5", "--seeds", "3", "4",
+                            "--peak-seconds", "0.2", "--profile-steps", "5", "--seeds", "3", "4", "--no-panel",
                             "--figure", str(figure), "--out", str(out)], monkeypatch)
     results = json.loads(out.read_text())
     course = results["flops_per_image"]["course"]
@@ -42,20 +42,33 @@ def test_speed_benchmark_smoke(tmp_path, monkeypatch, capsys):
     assert "speed-up" in capsys.readouterr().out
 
 
-def test_layer_flops_are_counted_from_the_shapes():
+def load_speed():
     import importlib.util
-
-    import keras
 
     spec = importlib.util.spec_from_file_location("speed", ROOT / "benchmarks" / "speed.py")
     speed = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(speed)
+    return speed
+
+
+def test_layer_flops_are_counted_from_the_shapes():
+    import keras
+
+    speed = load_speed()
     image = keras.Input((28, 28, 1))
     h = keras.layers.Conv2D(8, 4, strides=2, padding="same")(image)         # 14×14×8 outputs of 4·4·1 inputs
     h = keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same")(h)   # 14×14 inputs spread over 3·3·2
     out = keras.layers.Dense(5)(keras.layers.Flatten()(h))                   # 28·28·2 inputs, 5 units
     model = keras.Model(image, out)
     assert speed.forward_flops(model) == 2 * (4 * 4 * 1 * 8 * 14 * 14 + 3 * 3 * 8 * 2 * 14 * 14 + 28 * 28 * 2 * 5)
+
+
+def test_panel_preview_times_each_epoch_of_the_panel():
+    from ganlib.config import GANConfig
+
+    rows = load_speed().panel_preview(GANConfig(epochs=2, n_train=256, gen_filters=(16, 8), disc_filters=(8,)))
+    assert [row["epoch"] for row in rows] == [1, 2] and 0 < rows[0]["seconds"] < rows[1]["seconds"]
+    assert all(0 <= row["sure_share"] <= 1 and 0 <= row["kinds_sure"] <= 10 for row in rows)
 
 
 def test_recipe_comparison_smoke(tmp_path, monkeypatch):
