@@ -170,9 +170,9 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
         "full step (with moving average)": _ms_per_call(step_variant(ema=True, updates=True), steps),
     }
     dataset = make_dataset(x, batch, seed=config.seed)
-    gan.fit(dataset, epochs=1, steps_per_epoch=5, verbose=0)
+    gan.fit(dataset, epochs=1, steps_per_epoch=5, verbose=0, shuffle=False)
     start = time.perf_counter()
-    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
     ms["step in fit"] = 1000 * (time.perf_counter() - start) / steps
     run = Path(tempfile.mkdtemp(prefix="ganlib-profile-"))
     try:

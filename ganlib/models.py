@@ -233,11 +233,18 @@ def build_models(config):
 
 
 def predict_in_batches(model: keras.Model, inputs, batch_size: int = 1000):
-    """``model``'s outputs in inference mode for ``inputs`` (an array (N, …) or a list of arrays), ``batch_size``
-    rows at a time, as numpy: an array (N, …), or a list of them for a model with several outputs.
+    """``model``'s outputs in inference mode, ``batch_size`` rows at a time.
 
     Why not ``model.predict``: it feeds the arrays through a ``tf.data`` pipeline whose autotuner can hold
-    the call's end for up to a second or more; one call per batch has no pipeline.
+    the call's end for a second or more; one call per batch has no pipeline.
+
+    Args:
+        model: a Keras model (a generator, the judge, …).
+        inputs: an array (N, …), or a list of arrays (N, …) for a model with several inputs.
+        batch_size: rows per call.
+
+    Returns:
+        numpy.ndarray (N, …), or a list of them for a model with several outputs.
     """
     arrays = inputs if isinstance(inputs, (list, tuple)) else [inputs]
     n = len(arrays[0])

@@ -156,3 +156,24 @@ def test_the_readme_tables_are_the_recorded_figures():
             assert row in readme, row
         pr = f"| precision / recall | {two(g['precision'])} / {two(g['recall'])} | {two(real['precision'])} / "
         assert pr in readme, pr
+
+
+def speed_rows(results: dict) -> list[str]:
+    """The README's time-to-quality rows, written from ``benchmarks/results/speed.json``."""
+    rows = []
+    for recipe, ladder in results["time_to_quality_medians"].items():
+        for row in ladder:
+            seeds = ", ".join(f"{v:.1f}" for v in row["fid_per_seed"])
+            agree = f"{100 * row['label_agreement']:.1f} %" if "label_agreement" in row else "–"
+            rows.append(f"| {recipe} | {row['minutes']:g} min | {row['fid']:.1f} ({seeds}) | "
+                        f"{row['classifier_score']:.2f} | {row['recall']:.2f} | {row['fewest_classes']} | {agree} |")
+    return rows
+
+
+def test_the_readme_speed_table_is_the_last_benchmark_run():
+    """The README's speed table says what the last `python benchmarks/speed.py` recorded, with its figure."""
+    readme = (ROOT / "README.md").read_text()
+    results = json.loads((ROOT / "benchmarks" / "results" / "speed.json").read_text())
+    for row in speed_rows(results):
+        assert row in readme, row
+    assert "figures/speed_ladder.png" in readme and (ROOT / "figures" / "speed_ladder.png").exists()
