@@ -28,6 +28,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "recipes.json"))
     args = p.parse_args(argv)
 
+    from ganlib.quiet import start_tensorflow
+
+    start_tensorflow()  # the thread pools the course uses (ganlib.quiet.cpu_threads)
     from ganlib.config import GANConfig
     from ganlib.data import training_set
     from ganlib.metrics import evaluate

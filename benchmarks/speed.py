@@ -324,6 +324,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed.json"))
     args = p.parse_args(argv)
 
+    from ganlib.quiet import start_tensorflow
+
+    start_tensorflow()  # the thread pools the course uses (ganlib.quiet.cpu_threads)
     import tensorflow as tf
 
     from ganlib.config import GANConfig
@@ -365,7 +368,9 @@ def main(argv=None) -> int:
 
     results = {
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0],
-                    "tensorflow": tf.__version__},
+                    "tensorflow": tf.__version__,
+                    "threads_intra_inter": [tf.config.threading.get_intra_op_parallelism_threads(),
+                                            tf.config.threading.get_inter_op_parallelism_threads()]},
         "throughput_images_per_s": {name: round(v) for name, v in median.items()},
         "throughput_rounds": {name: [round(v) for v in vs] for name, vs in rates.items()},
         "speedup": round(median["course"] / median["tutorial"], 2),

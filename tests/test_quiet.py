@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from ganlib.quiet import HARMLESS, is_harmless, quiet_native_logs
 
 SCRIPT = textwrap.dedent("""
@@ -57,3 +59,42 @@ def test_tensorflows_logger_drops_the_retracing_warning_and_keeps_others():
     assert not logger.filter(record("5 out of the last 12 calls to <function f> triggered tf.function retracing."))
     assert logger.filter(record("something new went wrong"))
     assert sum(getattr(f, "__name__", "") == "_not_retracing" for f in logger.filters) == 1
+
+
+def test_cpu_threads_runs_two_operations_at_once_on_half_the_cores_each():
+    from ganlib.quiet import cpu_threads
+
+    assert cpu_threads(2) == (1, 2)
+    assert cpu_threads(1) == (1, 2)
+    assert cpu_threads(8) == (4, 2)
+    assert cpu_threads(2, "3,1") == (3, 1)
+    assert cpu_threads(2, " TF ") is None
+
+
+@pytest.mark.parametrize("setting", ["2", "0,2", "one,two", "1,2,3"])
+def test_a_bad_threads_setting_says_what_to_write(setting):
+    from ganlib.quiet import cpu_threads
+
+    with pytest.raises(ValueError, match=r"GANLIB_THREADS=.*'intra,inter'.*'tf'"):
+        cpu_threads(2, setting)
+
+
+@pytest.mark.parametrize("setting, expected", [(None, "rule"), ("3,1", (3, 1)), ("tf", (0, 0))])
+def test_start_tensorflow_sizes_the_thread_pools(setting, expected):
+    # A fresh process: the pools can only be set before TensorFlow runs anything.
+    env = {k: v for k, v in os.environ.items() if k != "GANLIB_THREADS"}
+    if setting:
+        env["GANLIB_THREADS"] = setting
+    code = ("import os, tensorflow as tf; from ganlib.quiet import start_tensorflow, cpu_threads; "
+            "gpus = start_tensorflow(); tf.constant(1.0) + 1; "
+            "print(len(gpus), os.cpu_count(), tf.config.threading.get_intra_op_parallelism_threads(), "
+            "tf.config.threading.get_inter_op_parallelism_threads())")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    gpus, cores, intra, inter = (int(n) for n in out.stdout.split())
+    if gpus:
+        pytest.skip("with a GPU TensorFlow keeps its own thread pools")
+    if expected == "rule":
+        from ganlib.quiet import cpu_threads
+
+        expected = cpu_threads(cores)
+    assert (intra, inter) == expected
