@@ -156,6 +156,7 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
 
     gan = training.build_gan(config)
     batch = config.batch_size
+    steps_per_epoch = len(x) // batch
     iterator = iter(make_dataset(x, batch, seed=config.seed))
     real = next(iterator)
     g_inputs = gan.sample_inputs(batch)[0]
@@ -178,7 +179,7 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
     try:
         clock = training.RunClock()
         state = training.runs.new_state()
-        callbacks = training._callbacks(config, run, state, clock, len(x) // batch,
+        callbacks = training._callbacks(config, run, state, clock, steps_per_epoch,
                                         training.TimeBudget(60.0, clock), [FIDCallback(2000)])
         for callback in callbacks:
             callback.set_model(gan)
@@ -196,7 +197,6 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
             per_epoch[type(callback).__name__] = time.perf_counter() - start
     finally:
         shutil.rmtree(run, ignore_errors=True)
-    steps_per_epoch = len(x) // batch
     seconds = {part: v * steps_per_epoch / 1000 for part, v in ms.items()}
     seconds.update({f"{name} (per epoch)": v for name, v in per_epoch.items()})
     return {"batch_size": batch, "steps_per_epoch": steps_per_epoch,
@@ -250,7 +250,8 @@ def ladder_medians(rows: list) -> list:
 
 
 def plot_ladder(grids: dict, summary: dict, path) -> None:
-    """One row of samples per (recipe, budget), titled with that run's FID and the seeds' median."""
+    """One row of samples per (recipe, budget) from the first seed's run, titled with that seed's FID and the
+    median over the seeds."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -262,8 +263,8 @@ def plot_ladder(grids: dict, summary: dict, path) -> None:
     for ax, ((recipe, minutes), images) in zip(axes[:, 0], grids.items()):
         median = next(row for row in summary[recipe] if row["minutes"] == minutes)
         ax.imshow(image_grid(images, ncols=20), cmap="gray", vmin=0, vmax=255)
-        ax.set_title(f"{recipe}, {minutes:g} min: FID {median['fid_per_seed'][0]:.1f} "
-                     f"(median of {len(median['seeds'])} seeds {median['fid']:.1f})", fontsize=9)
+        ax.set_title(f"{recipe}, {minutes:g} min, seed {median['seeds'][0]}: FID {median['fid_per_seed'][0]:.1f} "
+                     f"(median of {len(median['seeds'])} seeds: {median['fid']:.1f})", fontsize=9)
         ax.axis("off")
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -277,11 +278,11 @@ def panel_preview(config) -> list:
     included) and how many of the preview's digits the judge is at least 90 % sure of, and of how many kinds."""
     from ganlib.data import to_uint8, training_images
     from ganlib.metrics import UNSURE_BELOW, judge_outputs
-    from ganlib.training import fixed_noise, generator_inputs
+    from ganlib.training import generator_inputs, sample_grid_noise
     from ganlib.widgets import training_panel
 
     runs = Path(tempfile.mkdtemp(prefix="ganlib-panel-"))
-    noise = fixed_noise(config.latent_dim, 10 * config.conditioning.size or 64)  # the preview's own noise
+    noise = sample_grid_noise(config)  # the preview's own noise
     try:
         panel = training_panel(runs, x=training_images(config.n_train), config=config, background=False)
         previews, show = [], panel._on_epoch_end

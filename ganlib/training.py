@@ -268,6 +268,19 @@ def fixed_noise(latent_dim: int, n: int = SAMPLE_GRID_SIZE, seed: int = SAMPLE_G
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
 
 
+def sample_grid_noise(config: GANConfig) -> np.ndarray:
+    """The noise of a run's sample grid (``samples/``, the GIF, the panel's preview), float32 (n, latent_dim):
+    one row of ten per label or code when the GAN has them (n = 10 × their number), else 64 samples.
+
+    Args:
+        config: the run's ``GANConfig``.
+
+    Returns:
+        numpy.ndarray: float32 (n, config.latent_dim).
+    """
+    return fixed_noise(config.latent_dim, 10 * config.conditioning.size or SAMPLE_GRID_SIZE)
+
+
 def balanced_labels(n: int, classes: int = 10) -> np.ndarray:
     """Labels int32 (n,) cycling 0, 1, …, classes-1: every class drawn equally often (±1).
 
@@ -768,11 +781,9 @@ def _dataset(config: GANConfig, x, y, first_epoch: int, strategy):
 def _callbacks(config: GANConfig, out_dir: Path, state: dict, clock: RunClock, steps: int, budget, extra) -> list:
     # Order matters: the user's callbacks add to the epoch's logs (e.g. fid) before the best epoch is picked
     # and the checkpoint records them.
-    # A grid with one column per label or code has ten rows; without, 64 samples.
-    grid = 10 * config.conditioning.size or SAMPLE_GRID_SIZE
     return [StopOnNaN(out_dir), ReseedDropout(), *([budget] if budget else []),
             *([LearningRateDecay(config, steps, clock)] if config.lr_decay else []),
-            SampleGrid(out_dir, fixed_noise(config.latent_dim, grid), state["epoch"]), *extra,
+            SampleGrid(out_dir, sample_grid_noise(config), state["epoch"]), *extra,
             KeepBestGenerator(out_dir, state), RunCheckpoint(out_dir, state, clock)]
 
 

@@ -298,3 +298,13 @@ def test_tensorboard_logs_losses_fid_and_the_sample_grid(tiny_config, small_x, t
     np.testing.assert_allclose(d_loss, [row["d_loss"] for row in history], rtol=1e-5)
     (step, image), = found["sample grid"][-1:]
     assert step == 2 and tf.make_ndarray(image.tensor)[0] == b"302"  # the PNG's width: 10 columns of codes
+
+
+def test_the_sample_grid_has_a_row_of_ten_per_label_or_code_else_64_samples():
+    from ganlib.config import GANConfig
+    from ganlib.training import fixed_noise, sample_grid_noise
+
+    plain = sample_grid_noise(GANConfig(conditioning=Conditioning(), latent_dim=8))
+    coded = sample_grid_noise(GANConfig(conditioning=Conditioning(CODE, 4), latent_dim=8))
+    assert plain.shape == (64, 8) and coded.shape == (40, 8) and plain.dtype == np.float32
+    np.testing.assert_array_equal(coded, fixed_noise(8, 40))  # the same noise every epoch and every run
