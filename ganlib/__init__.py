@@ -45,7 +45,8 @@ def __getattr__(name):
 
 def setup(seed: int = 42):
     """A notebook's Setup cell: check versions, fix the seeds, say whether a GPU is there, and return the
-    folder figures are saved to (``figures/``, or ``build/figures-quick/`` in quick mode).
+    folder figures are saved to (``figures/``, or ``build/figures-quick/`` in quick mode). On a CPU it also
+    sizes TensorFlow's thread pools for the GAN's small operations (``ganlib.quiet.cpu_threads``).
 
     Args:
         seed: the seed for Python, NumPy and TensorFlow (and Keras's layers).
