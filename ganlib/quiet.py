@@ -93,8 +93,8 @@ def cpu_threads(cores: int, setting: str | None = None) -> tuple[int, int] | Non
     A training step at batch 32 is many small operations, and most come in independent pairs (the
     discriminator on real and on fake images, then each network's gradients): two pools' worth of operations
     side by side, each on half the cores, keep the cores busier than every small operation split across all
-    of them. On a 2-core CPU that is one thread per operation and two at once, about 20 % more images per
-    second (``benchmarks/README.md``); large-batch work such as judging 10,000 samples runs somewhat slower.
+    of them. On a 2-core CPU that is one thread per operation and two at once: 20 to 45 % more images per
+    second (``benchmarks/threads.py``); large-batch work such as drawing 10,000 samples runs a little slower.
 
     Args:
         cores: the number of CPU cores.

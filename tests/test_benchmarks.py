@@ -92,3 +92,14 @@ def test_failure_fixes_benchmark_smoke(tmp_path, monkeypatch):
                                                        ("discriminator wins", "R1 penalty")]
     assert rows[1]["changes"] == {"g_lr": 1e-4, "d_lr": 1e-3, "r1_weight": 1.0}
     assert all(r["fid"] > 0 and 0 <= r["recall"] <= 1 and len(r["fid_per_epoch"]) == 1 for r in rows)
+
+
+def test_thread_pools_benchmark_smoke(tmp_path, monkeypatch):
+    out = tmp_path / "threads.json"
+    run_script("threads.py", ["--settings", "1,1", "tf", "--rounds", "1", "--steps", "2", "--out", str(out)],
+               monkeypatch)
+    rows = json.loads(out.read_text())["rows"]
+    assert rows["1,1"]["pools"] == [1, 1] and rows["tf"]["pools"] == [0, 0]  # 0: TensorFlow's own choice
+    assert all(len(row["images_per_s"]) == 3 and min(row["images_per_s"]) > 0 for row in rows.values())
+    assert all(len(row["generate_10k_s"]) == 1 and row["generate_10k_s"][0] > 0 for row in rows.values())
+    assert rows["tf"]["ratio"] == round(rows["tf"]["median"] / rows["1,1"]["median"], 3)  # against the first
