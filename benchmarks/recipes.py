@@ -37,6 +37,8 @@ def main(argv=None) -> int:
     from ganlib.training import balanced_labels, generate, train
 
     x, y = training_set()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
     for spec in args.variations:
         changes = json.loads(spec)
@@ -52,12 +54,11 @@ def main(argv=None) -> int:
                      "fid": round(g["fid"], 2), "classifier_score": round(g["classifier_score"], 3),
                      "classes_covered": g["classes_covered"], "recall": round(g["recall"], 3)})
         print(json.dumps(rows[-1]), flush=True)
+        # Written after every row: a batch stopped midway keeps what it measured.
+        out.write_text(json.dumps({"n_eval": args.n_eval, "rows": rows}, indent=1))
     print(f"\n{'changes':<48}{'epochs':>7}{'FID':>9}{'score':>8}")
     for row in rows:
         print(f"{json.dumps(row['changes']):<48}{row['epochs']:>7}{row['fid']:>9.2f}{row['classifier_score']:>8.3f}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"n_eval": args.n_eval, "rows": rows}, indent=1))
     print(f"\nwrote {out}")
     return 0
 
