@@ -114,17 +114,19 @@ define retrain
 	rm -rf $(1)/ckpt-*.weights.h5 $(1)/best-generator.weights.h5 $(1)/frames $(1)/.lock
 endef
 # The unconditional generator: the default recipe (ten InfoGAN latent codes at weight 0.05, learnt without
-# labels), scored each epoch. Long runs can get worse late, so retrain keeps the best epoch's generator
-# (--keep-best); benchmarks/results/ has the runs that showed why.
+# labels) with the wider convolutions it was trained with (128-64-32 / 32-64), scored each epoch. Long runs can
+# get worse late, so retrain keeps the best epoch's generator (--keep-best); benchmarks/results/ has the runs
+# that showed why.
 PRETRAINED_MINUTES ?= 75
-PRETRAINED_SETTINGS ?=
+PRETRAINED_SETTINGS ?= --set gen_filters=[128,64,32] --set disc_filters=[32,64]
 pretrained: setup data
 	$(call retrain,ganlib/assets/pretrained,--minutes $(PRETRAINED_MINUTES) $(PRETRAINED_SETTINGS))
 
-# The shipped conditional generator uses an older, wider recipe (no hidden dense layers, a 64-128 discriminator,
-# Adam 5e-4): these settings rebuild that same network, so a retrained one replaces it file for file.
+# The shipped conditional generator uses an older, wider recipe (a 128-64-32 generator and a 64-128
+# discriminator, no hidden dense layers, Adam 5e-4): these settings rebuild that same network, so a retrained
+# one replaces it file for file.
 CONDITIONAL_MINUTES ?= 45
-CONDITIONAL_SETTINGS ?= --set disc_filters=[64,128] --set gen_dense=[] --set disc_dense=[] --set g_lr=5e-4 --set d_lr=5e-4
+CONDITIONAL_SETTINGS ?= --set gen_filters=[128,64,32] --set disc_filters=[64,128] --set gen_dense=[] --set disc_dense=[] --set g_lr=5e-4 --set d_lr=5e-4
 pretrained-conditional: setup data
 	$(call retrain,ganlib/assets/pretrained-conditional,--conditional --minutes $(CONDITIONAL_MINUTES) $(CONDITIONAL_SETTINGS))
 

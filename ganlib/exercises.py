@@ -158,22 +158,24 @@ def generator_shape(model, latent_dim: int) -> list[str]:
 
 
 def extra_parameters(extra, config) -> bool:
-    """Exercise 2.1: ``extra``, how many parameters 128 instead of 64 channels in the first transposed
-    convolution adds to the generator of ``config``."""
+    """Exercise 2.1: ``extra``, how many parameters twice the channels in the first transposed convolution
+    (stride 1) add to the generator of ``config``."""
     from .models import build_generator
 
     exercise = "Exercise 2.1"
+    narrow = config.gen_filters[1]
     if missing(extra):
-        return not_yet(exercise, "Set `extra` to the parameter count with 128 channels minus the count with 64.")
-    wider = (config.gen_filters[0], 128, *config.gen_filters[2:])
+        return not_yet(exercise, f"Set `extra` to the parameter count with {2 * narrow} channels minus the count "
+                       f"with {narrow}.")
+    wider = (config.gen_filters[0], 2 * narrow, *config.gen_filters[2:])
     course = build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size)
     truth = build_generator(config.latent_dim, wider, config.gen_dense, config.kernel_size).count_params()
     truth -= course.count_params()
-    first_only = 64 * config.gen_filters[0] * config.kernel_size ** 2 + 4 * 64
+    first_only = narrow * config.gen_filters[0] * config.kernel_size ** 2 + 4 * narrow
     problems = []
     if int(extra) == first_only:
-        problems.append("you counted the widened layer only: the next transposed convolution now reads 128 "
-                        "channels too, so its kernels grow as well.")
+        problems.append(f"you counted the widened layer only: the next transposed convolution now reads "
+                        f"{2 * narrow} channels too, so its kernels grow as well.")
     elif int(extra) != truth:
         problems.append(f"{int(extra):,} is not the difference: build both generators and subtract their "
                         "`count_params()`.")

@@ -62,9 +62,11 @@ def test_chapter_2_checks(capsys):
 
     config = GANConfig()
     course = build_generator(config.latent_dim, config.gen_filters, config.gen_dense, config.kernel_size)
-    wider = build_generator(config.latent_dim, (128, 128, 32), config.gen_dense, config.kernel_size)
+    first, second, *rest = config.gen_filters
+    wider = build_generator(config.latent_dim, (first, 2 * second, *rest), config.gen_dense, config.kernel_size)
     right(capsys, exercises.extra_parameters, wider.count_params() - course.count_params(), config)
-    wrong(exercises.extra_parameters, 64 * 128 * 16 + 4 * 64, config, match="next transposed convolution")
+    # The widened layer's kernels (first → second more channels, 4×4) and batch norm, counted alone:
+    wrong(exercises.extra_parameters, second * first * 16 + 4 * second, config, match="next transposed convolution")
     small = build_generator(2, config.gen_filters, config.gen_dense, config.kernel_size)
     assert "12,544 fewer" in right(capsys, exercises.small_generator, small, course)
     wrong(exercises.small_generator, course, course, match=r"noise of shape \(100,\), not \(2,\)")
