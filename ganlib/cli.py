@@ -329,10 +329,11 @@ def main(argv=None) -> int:
     args.argv = [a for a in argv if a != "--debug"]
     from .quiet import start_tensorflow
 
-    start_tensorflow()  # its harmless start-up messages stay off the console
     if args.debug:
+        start_tensorflow()
         return args.func(args)
     try:
+        start_tensorflow()  # its harmless start-up messages stay off the console
         return args.func(args)
     except SystemExit as e:
         if not isinstance(e.code, str):

@@ -118,6 +118,13 @@ def cpu_threads(cores: int, setting: str | None = None) -> tuple[int, int] | Non
     return max(1, cores // 2), 2
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (a container or ``taskset`` may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def start_tensorflow():
     """Import TensorFlow and look for GPUs with the harmless start-up messages hidden (and TensorFlow's
     warning that a new model's predict function was traced); returns the GPUs.
@@ -130,7 +137,7 @@ def start_tensorflow():
         if _not_retracing not in tf.get_logger().filters:
             tf.get_logger().addFilter(_not_retracing)
         gpus = tf.config.list_physical_devices("GPU")
-        threads = None if gpus else cpu_threads(os.cpu_count() or 1, os.environ.get("GANLIB_THREADS"))
+        threads = None if gpus else cpu_threads(usable_cores(), os.environ.get("GANLIB_THREADS"))
         if threads is not None:
             try:
                 tf.config.threading.set_intra_op_parallelism_threads(threads[0])

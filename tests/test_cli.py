@@ -168,3 +168,9 @@ def test_train_on_your_own_images_from_the_command_line(tmp_path, mnist, capsys)
     (tmp_path / "loose" / "a.png").write_bytes(b"not a png")
     refused(capsys, "a.png: not a readable image", ["train", "--out", str(tmp_path / "r2"), "--data",
                                                      str(tmp_path / "loose")])
+
+
+def test_a_bad_thread_pool_setting_is_one_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("GANLIB_THREADS", "fast")
+    refused(capsys, r"GANLIB_THREADS='fast': give two positive integers",
+            ["generate", "--checkpoint", str(tmp_path / "none"), "--n", "1", "--out", str(tmp_path / "x.npz")])

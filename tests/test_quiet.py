@@ -85,9 +85,9 @@ def test_start_tensorflow_sizes_the_thread_pools(setting, expected):
     env = {k: v for k, v in os.environ.items() if k != "GANLIB_THREADS"}
     if setting:
         env["GANLIB_THREADS"] = setting
-    code = ("import os, tensorflow as tf; from ganlib.quiet import start_tensorflow, cpu_threads; "
+    code = ("import tensorflow as tf; from ganlib.quiet import start_tensorflow, usable_cores; "
             "gpus = start_tensorflow(); tf.constant(1.0) + 1; "
-            "print(len(gpus), os.cpu_count(), tf.config.threading.get_intra_op_parallelism_threads(), "
+            "print(len(gpus), usable_cores(), tf.config.threading.get_intra_op_parallelism_threads(), "
             "tf.config.threading.get_inter_op_parallelism_threads())")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     gpus, cores, intra, inter = (int(n) for n in out.stdout.split())
