@@ -23,7 +23,7 @@ def test_speed_benchmark_smoke(tmp_path, monkeypatch, capsys):
                             "--figure", str(figure), "--out", str(out)], monkeypatch)
     results = json.loads(out.read_text())
     course = results["flops_per_image"]["course"]
-    assert course["per_image"] == 3 * course["generator_forward"] + 7 * course["discriminator_forward"] > 5e7
+    assert course["per_image"] == 3 * course["generator_forward"] + 7 * course["discriminator_forward"] > 1e7
     assert results["peak_gflops"]["float32"] > 0 and 0 < results["share_of_float32_peak"]["course"]
     expected = results["throughput_images_per_s"]["course"] * course["per_image"] / 1e9  # images/s are rounded
     assert abs(results["achieved_gflops"]["course"] - expected) <= 0.02 * expected + 0.1
