@@ -270,7 +270,8 @@ def fixed_noise(latent_dim: int, n: int = SAMPLE_GRID_SIZE, seed: int = SAMPLE_G
 
 def sample_grid_noise(config: GANConfig) -> np.ndarray:
     """The noise of a run's sample grid (``samples/``, the GIF, the panel's preview), float32 (n, latent_dim):
-    one row of ten per label or code when the GAN has them (n = 10 × their number), else 64 samples.
+    ten samples per label or code when the GAN has them (one column each in the grid, n = 10 × their
+    number), else 64 samples.
 
     Args:
         config: the run's ``GANConfig``.
