@@ -46,11 +46,21 @@ def throughput(config, x, steps: int) -> float:
     from ganlib.training import build_gan
 
     gan = build_gan(config)
-    ds = make_dataset(x, config.batch_size, seed=config.seed)
-    gan.fit(ds, epochs=1, steps_per_epoch=5, verbose=0, shuffle=False)
+    return steps * config.batch_size / timed_fit(gan, make_dataset(x, config.batch_size, seed=config.seed), config,
+                                                 steps)
+
+
+def timed_fit(gan, dataset, config, steps: int) -> float:
+    """Seconds ``fit`` takes for ``steps`` steps, as ``train`` runs them (Keras running
+    ``training.execution_steps`` of them per call), after a warm-up call that traces the step."""
+    from ganlib.training import execution_steps
+
+    gan.steps_per_execution = execution_steps(config.steps_per_execution, steps)
+    gan.make_train_function(force=True)  # the compiled loop holds the number of steps per call
+    gan.fit(dataset, epochs=1, steps_per_epoch=gan.steps_per_execution, verbose=0, shuffle=False)
     start = time.perf_counter()
-    gan.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
-    return steps * config.batch_size / (time.perf_counter() - start)
+    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+    return time.perf_counter() - start
 
 
 def forward_flops(model) -> int:
@@ -136,7 +146,8 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
     the input pipeline; the generator's forward pass; the discriminator's, on real and fake images; the
     whole step without its optimiser updates and moving average (forward and backward passes: the backward
     passes are that minus the forward ones); with the updates; with the moving average (the full step); the
-    step as ``fit`` runs it (the rest is Keras's loop); and the per-step callbacks of ``train``. Then the
+    step as ``fit`` runs it, one step per call from Python and as ``train`` runs it, several per call (the
+    rest is Keras's loop); and the per-step callbacks of ``train``. Then the
     per-epoch work: the sample-grid frame, the checkpoint, and the judge's FID on 2,000 samples (only with
     ``--fid``). The parts measured apart add up to about the step, not exactly: each is timed alone.
 
@@ -174,10 +185,9 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
         "full step (with moving average)": _ms_per_call(step_variant(ema=True, updates=True), steps),
     }
     dataset = make_dataset(x, batch, seed=config.seed)
-    gan.fit(dataset, epochs=1, steps_per_epoch=5, verbose=0, shuffle=False)
-    start = time.perf_counter()
-    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
-    ms["step in fit"] = 1000 * (time.perf_counter() - start) / steps
+    for per_call in (1, config.steps_per_execution):
+        seconds = timed_fit(gan, dataset, dataclasses.replace(config, steps_per_execution=per_call), steps)
+        ms[f"step in fit ({gan.steps_per_execution} per call)"] = 1000 * seconds / steps
     run = Path(tempfile.mkdtemp(prefix="ganlib-profile-"))
     try:
         clock = training.RunClock()

@@ -31,19 +31,14 @@ start_tensorflow()
 import tensorflow as tf
 from ganlib.config import GANConfig
 from ganlib.data import make_dataset, training_set
-from ganlib.training import build_gan
+from ganlib.training import build_gan, generate
+from speed import timed_fit
 steps = int(sys.argv[1])
 config = GANConfig()
 x, _ = training_set()
 gan = build_gan(config)
 dataset = make_dataset(x, config.batch_size, seed=config.seed)
-gan.fit(dataset, epochs=1, steps_per_epoch=8, verbose=0)
-rates = []
-for _ in range(3):
-    start = time.perf_counter()
-    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
-    rates.append(steps * config.batch_size / (time.perf_counter() - start))
-from ganlib.training import generate
+rates = [steps * config.batch_size / timed_fit(gan, dataset, config, steps) for _ in range(3)]
 generate(gan.sampler, 1000, seed=0)
 start = time.perf_counter()
 generate(gan.sampler, 10000, seed=0)
@@ -56,7 +51,9 @@ print(json.dumps({"pools": pools, "images_per_s": rates, "generate_10k_s": gener
 def measure(setting: str, steps: int) -> dict:
     """One fresh process with ``GANLIB_THREADS=setting``: its thread pools, three images-per-second rates and
     the seconds to draw 10,000 samples."""
-    env = {**os.environ, "GANLIB_THREADS": setting, "PYTHONPATH": str(ROOT)}
+    # benchmarks/ on the path too: the child times training with speed.timed_fit, as speed.py does.
+    env = {**os.environ, "GANLIB_THREADS": setting,
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "benchmarks")])}
     out = subprocess.run([sys.executable, "-c", CHILD, str(steps)], env=env, capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -70,6 +67,7 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=300, help="training steps per measurement")
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "threads.json"))
     args = p.parse_args(argv)
+    from ganlib.quiet import usable_cores
 
     rows = {setting: {"pools": None, "images_per_s": [], "generate_10k_s": []} for setting in args.settings}
     for r in range(args.rounds):
@@ -91,7 +89,8 @@ def main(argv=None) -> int:
               f"{statistics.median(row['generate_10k_s']):>14.2f}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"cpu_count": os.cpu_count(), "steps": args.steps, "rows": rows}, indent=1))
+    out.write_text(json.dumps({"cpu_count": os.cpu_count(), "usable_cores": usable_cores(), "steps": args.steps,
+                               "rows": rows}, indent=1))
     print(f"\nwrote {out}")
     return 0
 

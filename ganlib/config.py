@@ -120,6 +120,11 @@ class GANConfig:
     seed: int = 42
     # XLA-compile the training step (faster on some machines, slower to start).
     jit_compile: bool = False
+    # Keras runs up to this many training steps per call from Python (its ``steps_per_execution``; ``train``
+    # takes the largest number that divides an epoch's steps, so epochs and checkpoints stay where they were).
+    # On a CPU the step is small enough that the per-call overhead is a tenth of it. The steps are the same
+    # either way; per-step callbacks then see every 25th step (``StepLog`` needs 1).
+    steps_per_execution: int = 25
     # "mixed_bfloat16": the layers compute in bfloat16 and keep float32 weights (Keras mixed precision). Faster
     # where the processor has bfloat16 units (recent GPUs; CPUs with AVX512-BF16 or AMX), much slower where
     # it has none.
@@ -153,6 +158,7 @@ class GANConfig:
             ("kernel_size", 1 <= self.kernel_size <= 7, "an integer from 1 to 7"),
             ("code_weight", self.code_weight >= 0, "a weight of at least 0, e.g. 0.05"),
             ("epochs", self.epochs >= 1, "at least 1"),
+            ("steps_per_execution", 1 <= self.steps_per_execution <= 10000, "an integer from 1 to 10000, e.g. 25"),
             ("minutes", self.minutes is None or self.minutes > 0, "None or a positive number"),
             ("n_train", self.n_train is None or self.n_train >= 1, "None (all) or at least 1"),
             ("gen_filters", len(self.gen_filters) >= 2 and min(self.gen_filters) >= 1,

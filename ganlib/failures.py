@@ -19,8 +19,9 @@ import numpy as np
 from .config import Conditioning, GANConfig, quick_mode
 
 # The fixes table (benchmarks/results/failures.json) was measured with these widths; narrower networks train
-# faster but would need the table measured again.
-BASE = GANConfig(conditioning=Conditioning(), gen_filters=(128, 64, 32), disc_filters=(32, 64))
+# faster but would need the table measured again. One step per Keras call: StepLog reads each step's logs.
+BASE = GANConfig(conditioning=Conditioning(), gen_filters=(128, 64, 32), disc_filters=(32, 64),
+                 steps_per_execution=1)
 
 
 @dataclass(frozen=True)

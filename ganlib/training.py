@@ -530,6 +530,11 @@ class StepLog(keras.callbacks.Callback):
         self.rows: list[dict] = []
         self._means: dict = {}
 
+    def on_train_begin(self, logs=None):
+        if self.model.steps_per_execution > 1:
+            raise ValueError(f"StepLog needs every step's logs, but Keras runs {self.model.steps_per_execution} "
+                             "steps per call: train with GANConfig(steps_per_execution=1).")
+
     def on_epoch_begin(self, epoch, logs=None):
         self._means = {}
 
@@ -705,6 +710,9 @@ def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best
     else:
         x, y = _training_data(config, x, y)
         steps = len(x) // config.batch_size
+        # Keras's loop of several steps per call fails under tf.distribute (Keras 3.15): one step per call there.
+        distributed = isinstance(strategy, (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy))
+        gan.steps_per_execution = execution_steps(1 if distributed else config.steps_per_execution, steps)
         budget = TimeBudget(config.minutes, clock) if config.minutes else None
         dataset = _dataset(config, x, y, state["epoch"], strategy)
         muffler = NativeStderrFilter()  # compiling the first step prints a harmless grappler error
@@ -722,6 +730,22 @@ def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best
     return result
 
 
+def execution_steps(wanted: int, steps_per_epoch: int) -> int:
+    """How many steps Keras runs per call in ``train``: the largest divisor of ``steps_per_epoch`` that is at
+    most ``wanted``, so that every epoch ends on the last step of a call (Keras would otherwise run whole calls
+    past the epoch's end, and a resumed run would not repeat an uninterrupted one).
+
+    Args:
+        wanted: the most steps per call (``GANConfig.steps_per_execution``).
+        steps_per_epoch: the steps of one epoch.
+
+    Returns:
+        int: from 1 to ``wanted``; 25 for MNIST's 1,875 steps of 32 images.
+    """
+    top = max(1, min(int(wanted), int(steps_per_epoch)))
+    return next(d for d in range(top, 0, -1) if steps_per_epoch % d == 0)
+
+
 def _resume_or_start(config: GANConfig, out_dir: Path) -> dict:
     """The run's state: read back for a run folder trained with the same settings (the budget may grow),
     fresh for a new folder. Writes the config."""
@@ -729,8 +753,9 @@ def _resume_or_start(config: GANConfig, out_dir: Path) -> dict:
     state = runs.read_state(out_dir)
     if state is not None:
         saved = runs.load_config(out_dir)
-        budget = {"epochs", "minutes"}
-        diff = [f for f in config.__dataclass_fields__ if f not in budget and getattr(saved, f) != getattr(config, f)]
+        # The budget may change, and so may how many steps Keras runs per call: the steps stay the same.
+        free = {"epochs", "minutes", "steps_per_execution"}
+        diff = [f for f in config.__dataclass_fields__ if f not in free and getattr(saved, f) != getattr(config, f)]
         if diff:
             raise ValueError(f"{out_dir} holds a run with other settings ({', '.join(diff)}). "
                              "Train in a new folder, or delete this one to start over.")

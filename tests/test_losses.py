@@ -90,7 +90,7 @@ def test_config_names_the_allowed_losses_and_gives_the_discriminator_raw_scores_
 @pytest.mark.parametrize("changes", [dict(loss="saturating"), dict(loss="hinge", spectral_norm=True),
                                      dict(loss="wgan-gp"), dict(r1_weight=1.0, conditioning="labels:10")])
 def test_every_loss_trains_and_logs_finite_values_per_step(tmp_path, changes):
-    config = dataclasses.replace(GANConfig(epochs=1, n_train=128, batch_size=32), **changes)
+    config = dataclasses.replace(GANConfig(epochs=1, n_train=128, batch_size=32, steps_per_execution=1), **changes)
     x = training_images(128, seed=0)
     log = StepLog()
     result = train(config, tmp_path, x=x, y=np.arange(128) % 10, verbose=0, callbacks=[log])
@@ -101,3 +101,9 @@ def test_every_loss_trains_and_logs_finite_values_per_step(tmp_path, changes):
         # the steps' own values average to the epoch's mean
         assert np.mean([r[key] for r in log.rows]) == pytest.approx(row[key], rel=1e-4, abs=1e-5)
     assert row["g_grad_norm"] > 0 and row["d_grad_norm"] > 0
+
+
+def test_step_log_asks_for_one_step_per_call(tmp_path):
+    config = GANConfig(epochs=1, n_train=128, batch_size=32, steps_per_execution=4)
+    with pytest.raises(ValueError, match=r"GANConfig\(steps_per_execution=1\)"):
+        train(config, tmp_path, x=training_images(128, seed=0), verbose=0, callbacks=[StepLog()])

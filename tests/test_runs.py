@@ -106,7 +106,9 @@ KILLABLE = textwrap.dedent("""
     from ganlib.data import training_images
     from ganlib.training import train
 
-    cfg = GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_dim=8, batch_size=64, epochs=3, n_train=256)
+    # One step per Keras call, so that it can be killed after any step.
+    cfg = GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_dim=8, batch_size=64, epochs=3, n_train=256,
+                    steps_per_execution=1)
     where, at = sys.argv[2], int(sys.argv[3])
 
 

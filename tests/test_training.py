@@ -7,7 +7,7 @@ import pytest
 
 from ganlib.config import CODE, LABELS, Conditioning
 from ganlib.runs import load_generator, read_state
-from ganlib.training import TrainingDiverged, build_gan, generate, train
+from ganlib.training import TrainingDiverged, build_gan, execution_steps, generate, train
 
 
 def weights_of(model):
@@ -50,7 +50,8 @@ class Interrupt(keras.callbacks.Callback):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if (self.epoch, batch) == self.at:
+        # Keras calls this after each call of several steps (batch is the last step's index).
+        if self.epoch == self.at[0] and batch >= self.at[1]:
             raise KeyboardInterrupt
 
 
@@ -64,6 +65,25 @@ def test_interrupted_run_resumes_where_it_stopped(tiny_config, small_x, tmp_path
     assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
     for a, b in zip(straight.gan.get_weights(), resumed.gan.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_several_steps_per_call_train_the_same_steps_as_one(tiny_config, small_x, tmp_path):
+    one = train(dataclasses.replace(tiny_config, steps_per_execution=1), tmp_path / "one", x=small_x, verbose=0)
+    four = train(dataclasses.replace(tiny_config, steps_per_execution=4), tmp_path / "four", x=small_x, verbose=0)
+    assert (one.gan.steps_per_execution, four.gan.steps_per_execution) == (1, 4)
+    assert int(one.gan.step.numpy()) == int(four.gan.step.numpy()) == 2 * len(small_x) // tiny_config.batch_size
+    for a, b in zip(one.gan.get_weights(), four.gan.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # The number of steps per call may change between sessions of a run: the steps are the same.
+    longer = train(dataclasses.replace(tiny_config, epochs=3, steps_per_execution=2), tmp_path / "four", x=small_x,
+                   verbose=0)
+    assert [row["epoch"] for row in longer.history] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("wanted, steps, runs", [(25, 1875, 25), (25, 64, 16), (25, 8, 8), (25, 26, 13),
+                                                 (25, 29, 1), (1, 1875, 1), (25, 3, 3)])
+def test_steps_per_call_divide_the_epoch(wanted, steps, runs):
+    assert execution_steps(wanted, steps) == runs
 
 
 def test_interrupted_checkpoint_write_leaves_the_previous_one_loadable(tiny_config, small_x, tmp_path):
@@ -81,7 +101,8 @@ def test_time_budget_stops_training(tiny_config, small_x, tmp_path):
 
 
 def test_lr_decay_holds_then_lowers_both_rates_to_near_zero(tiny_config, small_x, tmp_path):
-    config = dataclasses.replace(tiny_config, epochs=2, lr_decay=0.5, g_lr=4e-4, d_lr=2e-4)
+    # One step per call, so that the callback sees every step's rates.
+    config = dataclasses.replace(tiny_config, epochs=2, lr_decay=0.5, g_lr=4e-4, d_lr=2e-4, steps_per_execution=1)
     seen = []
 
     class Record(keras.callbacks.Callback):
@@ -115,8 +136,9 @@ def test_nan_loss_stops_with_advice(tiny_config, small_x, tmp_path):
                 kernel = self.model.generator.get_layer("image").kernel
                 kernel.assign(np.full(kernel.shape, np.nan, "float32"))
 
+    config = dataclasses.replace(tiny_config, steps_per_execution=2)  # the poison goes in after the first call
     with pytest.raises(TrainingDiverged, match="lower learning rates"):
-        train(tiny_config, tmp_path, x=small_x, verbose=0, callbacks=[Poison()])
+        train(config, tmp_path, x=small_x, verbose=0, callbacks=[Poison()])
     assert read_state(tmp_path) is None or read_state(tmp_path)["epoch"] == 0  # nothing poisoned was saved
 
 
