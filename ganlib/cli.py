@@ -239,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``python -m ganlib`` argument parser, one sub-command per task."""
     p = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
     p.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    # Sub-commands that never touch TensorFlow (badges, data) set this to False and start faster.
+    p.set_defaults(tensorflow=True)
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a GAN in a run folder (resumes an unfinished one)")
@@ -309,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("badges", help="set the course's repository address and write the Colab badges from it")
     b.add_argument("url", help="the public repository's https address (on GitHub: github.com/OWNER/REPO)")
-    b.set_defaults(func=_cmd_badges)
+    b.set_defaults(func=_cmd_badges, tensorflow=False)
 
     j = sub.add_parser("train-judge", help="retrain the MNIST classifier behind the metrics")
     j.add_argument("--epochs", type=int, default=8)
@@ -318,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     j.set_defaults(func=_cmd_train_judge)
 
     d = sub.add_parser("data", help="download and check MNIST into data/")
-    d.set_defaults(func=_cmd_data)
+    d.set_defaults(func=_cmd_data, tensorflow=False)
     return p
 
 
@@ -329,17 +331,17 @@ def main(argv=None) -> int:
     args.argv = [a for a in argv if a != "--debug"]
     from .quiet import start_tensorflow
 
-    if args.debug:
-        start_tensorflow()
-        return args.func(args)
     try:
-        start_tensorflow()  # its harmless start-up messages stay off the console
+        if args.tensorflow:
+            start_tensorflow()  # its harmless start-up messages stay off the console
         return args.func(args)
     except SystemExit as e:
-        if not isinstance(e.code, str):
+        if args.debug or not isinstance(e.code, str):
             raise
         message = e.code
     except (ValueError, FileNotFoundError, FloatingPointError) as e:
+        if args.debug:
+            raise
         # The library's errors say what is wrong and how to fix it; a traceback is for bugs (or --debug).
         message = str(e)
     print("error: " + " ".join(message.split()), file=sys.stderr)

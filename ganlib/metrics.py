@@ -196,6 +196,10 @@ def _pairwise_sq(a, b, chunk: int = 2048):
         yield start, np.maximum(d, 0)
 
 
+# The k of precision and recall's k-NN manifolds (Kynkäänniemi et al. 2019 use 3).
+MANIFOLD_K = 3
+
+
 def _knn_radii(feats, k: int) -> np.ndarray:
     radii = np.empty(len(feats))
     for start, d in _pairwise_sq(feats, feats):
@@ -210,7 +214,7 @@ def _inside(query, ref, ref_radii) -> np.ndarray:
     return out
 
 
-def precision_recall(fake_feats, real_feats, k: int = 3, real_radii=None) -> tuple[float, float]:
+def precision_recall(fake_feats, real_feats, k: int = MANIFOLD_K, real_radii=None) -> tuple[float, float]:
     """Kynkäänniemi et al. (2019): precision = share of fakes inside the real k-NN manifold (quality),
     recall = share of reals inside the fake manifold (coverage). Features (N, D) and (M, D).
 
@@ -293,8 +297,9 @@ def _test_nn_distances() -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def _test_radii(n: int, seed: int) -> np.ndarray:
-    """The k-NN radii (k = 3) of the reference set ``_test_outputs(n, seed)``: the real manifold of precision."""
-    return _knn_radii(_test_outputs(n, seed)[0], 3)
+    """The k-NN radii (k = ``MANIFOLD_K``) of the reference set ``_test_outputs(n, seed)``: the real manifold of
+    precision."""
+    return _knn_radii(_test_outputs(n, seed)[0], MANIFOLD_K)
 
 
 def _figures(feats, probs, test_out, nn=None, threshold=None, labels=None, radii=None) -> dict:
