@@ -176,11 +176,11 @@ def test_a_bad_thread_pool_setting_is_one_line(capsys, monkeypatch, tmp_path):
             ["generate", "--checkpoint", str(tmp_path / "none"), "--n", "1", "--out", str(tmp_path / "x.npz")])
 
 
-def test_data_and_badges_do_not_start_tensorflow(monkeypatch, mnist, capsys):
+def test_data_and_badges_do_not_start_tensorflow(monkeypatch, mnist, capsys, tmp_path):
     def refuse():
         raise AssertionError("started TensorFlow")
 
     monkeypatch.setattr("ganlib.quiet.start_tensorflow", refuse)
     assert main(["data"]) == 0 and "MNIST ready" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="started TensorFlow"):
-        main(["generate", "--n", "1"])
+        main(["generate", "--checkpoint", str(tmp_path / "none"), "--n", "1", "--out", str(tmp_path / "x.npz")])
