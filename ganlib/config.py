@@ -122,7 +122,7 @@ class GANConfig:
     jit_compile: bool = False
     # Keras runs up to this many training steps per call from Python (its ``steps_per_execution``; ``train``
     # takes the largest number that divides an epoch's steps, so epochs and checkpoints stay where they were).
-    # On a CPU the step is small enough that the per-call overhead is a tenth of it. The steps are the same
+    # On a 2-core CPU that takes about a sixth off each step (benchmarks/README.md). The steps are the same
     # either way; per-step callbacks then see every 25th step (``StepLog`` needs 1).
     steps_per_execution: int = 25
     # "mixed_bfloat16": the layers compute in bfloat16 and keep float32 weights (Keras mixed precision). Faster

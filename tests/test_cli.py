@@ -170,10 +170,14 @@ def test_train_on_your_own_images_from_the_command_line(tmp_path, mnist, capsys)
                                                      str(tmp_path / "loose")])
 
 
+def generate_one(tmp_path) -> list[str]:
+    """A command that starts TensorFlow before it finds out that its checkpoint is missing."""
+    return ["generate", "--checkpoint", str(tmp_path / "none"), "--n", "1", "--out", str(tmp_path / "x.npz")]
+
+
 def test_a_bad_thread_pool_setting_is_one_line(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("GANLIB_THREADS", "fast")
-    refused(capsys, r"GANLIB_THREADS='fast': give two positive integers",
-            ["generate", "--checkpoint", str(tmp_path / "none"), "--n", "1", "--out", str(tmp_path / "x.npz")])
+    refused(capsys, r"GANLIB_THREADS='fast': give two positive integers", generate_one(tmp_path))
 
 
 def test_data_and_badges_do_not_start_tensorflow(monkeypatch, mnist, capsys, tmp_path):
@@ -183,4 +187,4 @@ def test_data_and_badges_do_not_start_tensorflow(monkeypatch, mnist, capsys, tmp
     monkeypatch.setattr("ganlib.quiet.start_tensorflow", refuse)
     assert main(["data"]) == 0 and "MNIST ready" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="started TensorFlow"):
-        main(["generate", "--checkpoint", str(tmp_path / "none"), "--n", "1", "--out", str(tmp_path / "x.npz")])
+        main(generate_one(tmp_path))
