@@ -146,6 +146,7 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
     the input pipeline; the generator's forward pass; the discriminator's, on real and fake images; the
     whole step without its optimiser updates and moving average (forward and backward passes: the backward
     passes are that minus the forward ones); with the updates; with the moving average (the full step); the
+    full step with Keras's own Adam instead of ``training.Adam`` (the same updates, unfused); the
     step as ``fit`` runs it, one step per call from Python and as ``train`` runs it, several per call (the
     rest is Keras's loop); and the per-step callbacks of ``train``. Then the
     per-epoch work: the sample-grid frame, the checkpoint, and the judge's FID on 2,000 samples (only with
@@ -161,8 +162,13 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
     from ganlib.data import make_dataset
     from ganlib.metrics import FIDCallback
 
-    def step_variant(ema: bool, updates: bool):
+    def step_variant(ema: bool, updates: bool, keras_adam: bool = False):
         gan = training.build_gan(dataclasses.replace(config, ema=config.ema if ema else 0.0))
+        if keras_adam:  # Keras's own Adam: the same updates, about fifteen operations per variable
+            gan.compile(g_optimizer=keras.optimizers.Adam(config.g_lr, beta_1=config.beta_1),
+                        d_optimizer=keras.optimizers.Adam(config.d_lr, beta_1=config.beta_1),
+                        label_smoothing=config.label_smoothing)
+            gan.build()
         if not updates:  # the gradients and their norms, as the step computes them, but no optimiser update
             gan._apply = lambda optimizer, tape, loss, network: tf.linalg.global_norm(
                 tape.gradient(loss, network.trainable_variables))
@@ -183,6 +189,8 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
         "step without updates": _ms_per_call(step_variant(ema=False, updates=False), steps),
         "step with optimiser updates": _ms_per_call(step_variant(ema=False, updates=True), steps),
         "full step (with moving average)": _ms_per_call(step_variant(ema=True, updates=True), steps),
+        "full step with Keras's own Adam": _ms_per_call(step_variant(ema=True, updates=True, keras_adam=True),
+                                                        steps),
     }
     dataset = make_dataset(x, batch, seed=config.seed)
     for per_call in (1, config.steps_per_execution):
