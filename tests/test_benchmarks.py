@@ -4,6 +4,8 @@ import runpy
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -104,3 +106,20 @@ def test_thread_pools_benchmark_smoke(tmp_path, monkeypatch):
     assert all(len(row["images_per_s"]) == 3 and min(row["images_per_s"]) > 0 for row in rows.values())
     assert all(len(row["generate_10k_s"]) == 1 and row["generate_10k_s"][0] > 0 for row in rows.values())
     assert rows["tf"]["ratio"] == round(rows["tf"]["median"] / rows["1,1"]["median"], 3)  # against the first
+
+
+def test_figures_side_by_side_reads_a_commit_and_the_working_tree(tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    import imageio.v3 as iio
+
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout")
+    out = tmp_path / "side_by_side.png"
+    run_script("figures_side_by_side.py", ["HEAD", "--out", str(out)], monkeypatch)
+    image = iio.imread(out)
+    assert image.shape[0] > image.shape[1] > 500  # one row per figure, two columns
+    assert "wrote" in capsys.readouterr().out
+    script = runpy.run_path(str(ROOT / "benchmarks" / "figures_side_by_side.py"))
+    with pytest.raises(SystemExit, match="is 'no-such-commit' a commit"):
+        script["main"](["no-such-commit", "--out", str(tmp_path / "none.png")])
