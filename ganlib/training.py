@@ -46,13 +46,12 @@ class Adam(keras.optimizers.Adam):
             return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
         step = tf.cast(self.iterations + 1, dtype)  # this update's number, counted from 1 as Keras's Adam counts
+        beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
         index = self._get_variable_index(variable)
         tf.raw_ops.ResourceApplyAdam(
             var=_handle(variable), m=_handle(self._momentums[index]), v=_handle(self._velocities[index]),
-            beta1_power=tf.pow(tf.cast(self.beta_1, dtype), step),
-            beta2_power=tf.pow(tf.cast(self.beta_2, dtype), step),
-            lr=tf.cast(learning_rate, dtype), beta1=tf.cast(self.beta_1, dtype),
-            beta2=tf.cast(self.beta_2, dtype), epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
+            beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step), lr=tf.cast(learning_rate, dtype),
+            beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
 
 
 def _handle(variable):
@@ -259,11 +258,13 @@ class GAN(keras.Model):
         return results
 
 
-def build_gan(config: GANConfig) -> GAN:
+def build_gan(config: GANConfig, adam=Adam) -> GAN:
     """A compiled, built GAN from a config (fresh weights, seeded by ``config.seed``).
 
     Args:
         config: a ``GANConfig``.
+        adam: the optimiser class of both networks: ``training.Adam``, or ``keras.optimizers.Adam`` for Keras's
+            own (unfused) update of the same arithmetic.
 
     Returns:
         GAN: compiled and built, seeded by ``config.seed``.
@@ -273,8 +274,8 @@ def build_gan(config: GANConfig) -> GAN:
     gan = GAN(generator, discriminator, config.latent_dim, ema=config.ema, seed=config.seed,
               code_weight=config.code_weight, loss=config.loss, gp_weight=config.gp_weight, r1_weight=config.r1_weight)
     gan.compile(
-        g_optimizer=Adam(config.g_lr, beta_1=config.beta_1),
-        d_optimizer=Adam(config.d_lr, beta_1=config.beta_1),
+        g_optimizer=adam(config.g_lr, beta_1=config.beta_1),
+        d_optimizer=adam(config.d_lr, beta_1=config.beta_1),
         label_smoothing=config.label_smoothing,
         jit_compile=config.jit_compile,
     )
