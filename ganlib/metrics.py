@@ -18,8 +18,10 @@ import keras
 import numpy as np
 from keras import layers
 
+from .config import LABELS
 from .data import load_mnist, to_model_range
-from .models import predict_in_batches
+from .models import conditioning_of, predict_in_batches
+from .sampling import balanced_labels, generate
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 JUDGE_WEIGHTS = ASSETS / "judge.weights.h5"
@@ -416,10 +418,6 @@ class FIDCallback(keras.callbacks.Callback):
         self.histograms: list[np.ndarray] = []
 
     def on_epoch_end(self, epoch, logs=None):
-        from .config import LABELS
-        from .models import conditioning_of
-        from .training import balanced_labels, generate
-
         # Labels (a conditional GAN) are asked for equally often and checked; a latent code is not a label.
         asked = conditioning_of(self.model.sampler)
         labels = balanced_labels(self.n, asked.size) if asked.kind == LABELS else None

@@ -1,0 +1,105 @@
+"""Drawing from a generator: the fixed noise of the sample grids, the inputs a generator takes, new digits."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from .config import LABELS, NONE, GANConfig
+from .data import to_uint8
+from .models import conditioning_of, latent_size, predict_in_batches
+
+SAMPLE_GRID_SEED = 1234
+SAMPLE_GRID_SIZE = 64
+
+
+def fixed_noise(latent_dim: int, n: int = SAMPLE_GRID_SIZE, seed: int = SAMPLE_GRID_SEED) -> np.ndarray:
+    """The same noise every epoch, float32 (n, latent_dim): watching it shows learning, not new random draws.
+
+    Args:
+        latent_dim: the noise vector's length.
+        n: how many vectors.
+        seed: their seed.
+
+    Returns:
+        numpy.ndarray: float32 (n, latent_dim).
+    """
+    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+
+
+def sample_grid_noise(config: GANConfig) -> np.ndarray:
+    """The noise of a run's sample grid (``samples/``, the GIF, the panel's preview), float32 (n, latent_dim):
+    ten samples per label or code when the GAN has them (one column each in the grid, n = 10 × their
+    number), else 64 samples.
+
+    Args:
+        config: the run's ``GANConfig``.
+
+    Returns:
+        numpy.ndarray: float32 (n, config.latent_dim).
+    """
+    return fixed_noise(config.latent_dim, 10 * config.conditioning.size or SAMPLE_GRID_SIZE)
+
+
+def balanced_labels(n: int, classes: int = 10) -> np.ndarray:
+    """Labels int32 (n,) cycling 0, 1, …, classes-1: every class drawn equally often (±1).
+
+    Args:
+        n: how many labels.
+        classes: how many classes.
+
+    Returns:
+        numpy.ndarray: int32 (n,).
+    """
+    return (np.arange(n) % classes).astype("int32")
+
+
+def generator_inputs(generator: keras.Model, noise, labels=None):
+    """What to feed ``generator`` for noise float32 (n, latent_dim): the noise itself, or, for a generator that
+    takes labels or a latent code, ``[noise, one-hot values (n, size)]``. ``labels`` (the digits asked for, or
+    the codes): int (n,), one-hot or mixed floats (n, size), or None for every value equally often.
+
+    Args:
+        generator: a generator model.
+        noise: float32 (n, latent_dim).
+        labels: int (n,), floats (n, size), or None.
+
+    Returns:
+        the noise, or ``[noise, one-hot float32 (n, size)]``.
+    """
+    noise = np.asarray(noise, dtype="float32")
+    conditioning = conditioning_of(generator)
+    if conditioning.kind == NONE:
+        if labels is not None:
+            raise ValueError("this generator is unconditional: it cannot draw a chosen digit. Use a conditional "
+                             "checkpoint (e.g. pretrained-conditional) or leave the labels out.")
+        return noise
+    size, what = conditioning.size, "digits" if conditioning.kind == LABELS else "codes"
+    labels = balanced_labels(len(noise), size) if labels is None else np.asarray(labels)
+    if labels.ndim == 1:
+        if labels.size and (labels.min() < 0 or labels.max() >= size):
+            raise ValueError(f"labels must be {what} 0 to {size - 1}, got {labels.min()} to {labels.max()}.")
+        labels = np.eye(size, dtype="float32")[labels.astype("int64")]
+    if labels.shape != (len(noise), size):
+        raise ValueError(f"labels have shape {labels.shape}; expected ({len(noise)},) or ({len(noise)}, {size}).")
+    return [noise, labels.astype("float32")]
+
+
+def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 1000, labels=None) -> np.ndarray:
+    """Draw ``n`` digits: uint8 (n, 28, 28). The same ``seed`` gives the same digits.
+
+    For a conditional generator, ``labels`` int (n,) says which digit each one is (None: balanced labels,
+    see ``balanced_labels``).
+
+    Args:
+        generator: a generator model.
+        n: how many digits.
+        seed: the noise's seed.
+        batch_size: how many to draw at once.
+        labels: int (n,) digits (or codes) to ask for, or None for all equally often.
+
+    Returns:
+        numpy.ndarray: uint8 (n, 28, 28).
+    """
+    noise = np.random.default_rng(seed).standard_normal((n, latent_size(generator))).astype("float32")
+    return to_uint8(predict_in_batches(generator, generator_inputs(generator, noise, labels), batch_size))
