@@ -1,9 +1,12 @@
 """Compare recipe variations at a fixed wall-clock budget: which change buys quality per minute?
 
     python benchmarks/recipes.py --minutes 2 '{}' '{"batch_size": 32}' '{"label_smoothing": 0}'
+    python benchmarks/recipes.py --epochs 6 --seeds 42 7 1 '{}' '{"ema": 0}'
 
 Each argument is a JSON dict of ``GANConfig`` changes from the course defaults ('{}' is the default recipe).
-Each variation trains from scratch for the same budget; then the judge scores 10,000 samples. Prints one
+Each variation trains from scratch for the same budget (``--minutes`` of wall-clock time, or ``--epochs``, which
+counts steps and so does not depend on how busy the machine is), once per seed of ``--seeds``; then the judge
+scores 10,000 samples. Prints one
 line per variation and a table; writes JSON (default: benchmarks/results/recipes.json).
 """
 
@@ -24,6 +27,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("variations", nargs="+", help="JSON dicts of GANConfig changes")
     p.add_argument("--minutes", type=float, default=2.0)
+    p.add_argument("--epochs", type=int, default=None, help="a budget in epochs instead of minutes")
+    p.add_argument("--seeds", type=int, nargs="*", default=None, help="train each variation once per seed")
     p.add_argument("--n-eval", type=int, default=10000)
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "recipes.json"))
     args = p.parse_args(argv)
@@ -40,9 +45,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
-    for spec in args.variations:
-        changes = json.loads(spec)
-        config = GANConfig().changed({"epochs": 10_000, "minutes": args.minutes, **changes})
+    budget = {"epochs": args.epochs, "minutes": None} if args.epochs else {"epochs": 10_000, "minutes": args.minutes}
+    seeds = [{"seed": s} for s in args.seeds] if args.seeds else [{}]
+    for changes in (json.loads(spec) | seed for spec in args.variations for seed in seeds):
+        config = GANConfig().changed({**budget, **changes})
         run = Path(tempfile.mkdtemp(prefix="ganlib-recipe-"))
         try:
             result = train(config, run, x=x, y=y, verbose=0)
@@ -50,7 +56,8 @@ def main(argv=None) -> int:
             g = evaluate(generate(result.generator, args.n_eval, seed=0, labels=labels), labels=labels)["generated"]
         finally:
             shutil.rmtree(run, ignore_errors=True)
-        rows.append({"changes": changes, "minutes": args.minutes, "epochs": len(result.history),
+        rows.append({"changes": changes, "minutes": None if args.epochs else args.minutes,
+                     "seconds": round(result.seconds, 1), "epochs": len(result.history),
                      "fid": round(g["fid"], 2), "classifier_score": round(g["classifier_score"], 3),
                      "classes_covered": g["classes_covered"], "recall": round(g["recall"], 3)})
         print(json.dumps(rows[-1]), flush=True)

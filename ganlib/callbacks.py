@@ -16,7 +16,7 @@ from .config import GANConfig
 from .data import to_uint8
 from .models import conditioning_of
 from .quiet import NativeStderrFilter
-from .sampling import generator_inputs
+from .sampling import generator_inputs, sampler_of
 
 
 class TrainingDiverged(FloatingPointError):
@@ -41,14 +41,20 @@ class ReseedDropout(keras.callbacks.Callback):
 
     Dropout's random state is not in the weights file: Keras keeps it in each layer's ``seed_generator``,
     an internal this callback sets.
+
+    Args:
+        seed: the run's seed (``GANConfig.seed``).
     """
 
+    def __init__(self, seed: int = 0):
+        super().__init__()
+        self.seed = int(seed)
+
     def on_epoch_begin(self, epoch, logs=None):
-        gan = self.model
-        for i, layer in enumerate(gan.discriminator.layers):
+        for i, layer in enumerate(self.model.discriminator.layers):
             seed_generator = getattr(layer, "seed_generator", None)
             if seed_generator is not None:
-                seed_generator.state.assign(np.array([gan.noise_seed + i, epoch], dtype=seed_generator.state.dtype))
+                seed_generator.state.assign(np.array([self.seed + i, epoch], dtype=seed_generator.state.dtype))
 
 
 class KeepBestGenerator(keras.callbacks.Callback):
@@ -64,7 +70,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
         fid = (logs or {}).get("fid")
         best = self.state.get("best")
         if fid is not None and math.isfinite(fid) and (best is None or fid < best["fid"]):
-            runs.save_generator(self.out_dir, self.model.sampler, best=True)
+            runs.save_generator(self.out_dir, sampler_of(self.model), best=True)
             self.state["best"] = {"epoch": epoch + 1, "fid": float(fid)}
 
 
@@ -92,7 +98,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         row = {"epoch": epoch + 1, "seconds": round(time.monotonic() - self.epoch_started, 3)}
         row.update({k: float(v) for k, v in (logs or {}).items()})
         self.state["history"].append(row)
-        runs.save_generator(self.out_dir, self.model.sampler)
+        runs.save_generator(self.out_dir, sampler_of(self.model))
         self.state["seconds"] = round(self.clock.elapsed(), 3)
         runs.save_checkpoint(self.out_dir, self.model, epoch + 1, self.state)
 
@@ -211,12 +217,14 @@ class StepLog(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._means = {}
+        self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
         means = {k: float(logs[k]) for k in self.keys if k in (logs or {})}
         values = {k: (batch + 1) * m - batch * self._means.get(k, 0.0) for k, m in means.items()}
         self._means = means
-        step = int(self.model.step.numpy())
+        # The run's global step, from the epoch and the step within it: any GAN model, no counter of its own needed.
+        step = self.epoch * self.params["steps"] + batch + 1
         if step % self.every == 0:
             self.rows.append({"step": step, **values})
 
@@ -245,7 +253,7 @@ class SampleGrid(keras.callbacks.Callback):
     def _save(self, epoch: int) -> None:
         from .viz import image_grid
 
-        sampler = self.model.sampler
+        sampler = sampler_of(self.model)
         images = to_uint8(sampler(generator_inputs(sampler, self.noise), training=False))
         runs.save_frame(self.out_dir, epoch, image_grid(images, ncols=conditioning_of(sampler).size or None))
 

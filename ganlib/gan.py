@@ -233,3 +233,54 @@ def build_gan(config: GANConfig, adam=Adam) -> GAN:
     )
     gan.build()
     return gan
+
+
+# ------------------------------------------------------------------------------ your own GAN in train()
+
+def class_name(gan) -> str:
+    """What a run records of the model class it trains: ``module.Class`` (``__main__.TextbookGAN`` for a class
+    written in a notebook).
+
+    Args:
+        gan: a GAN model, or its class.
+
+    Returns:
+        str: the class's module and name.
+    """
+    cls = gan if isinstance(gan, type) else type(gan)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def adopt(gan: keras.Model, config: GANConfig) -> keras.Model:
+    """Check that ``gan`` keeps the contract ``train`` needs of a GAN model (``docs/api.md``, "Your own GAN"),
+    and build its optimisers' state, so that a checkpoint can be loaded into it before its first step.
+
+    The contract: a compiled ``keras.Model`` with a ``train_step``, a ``generator`` and a ``discriminator``
+    (Keras models), and one optimiser per network, ``g_optimizer`` and ``d_optimizer``. Its generator is the
+    one ``config`` describes (same layers and shapes), so that ``runs.load_generator`` can rebuild it from the
+    run's ``config.json``.
+
+    Args:
+        gan: the model to train.
+        config: the run's ``GANConfig``.
+
+    Returns:
+        keras.Model: ``gan``, its optimisers built.
+    """
+    missing = [name for name in ("generator", "discriminator", "g_optimizer", "d_optimizer")
+               if getattr(gan, name, None) is None]
+    if not isinstance(gan, keras.Model) or missing:
+        raise TypeError(f"train(gan=...) needs a compiled keras.Model with a generator, a discriminator, "
+                        f"g_optimizer and d_optimizer; {type(gan).__name__} lacks {', '.join(missing) or 'keras.Model'}"
+                        " (see docs/api.md, 'Your own GAN').")
+    from .models import build_generator_for
+
+    expected = [tuple(w.shape) for w in build_generator_for(config).weights]
+    if [tuple(w.shape) for w in gan.generator.weights] != expected:
+        raise ValueError(f"{type(gan).__name__}'s generator is not the one the config describes (a run folder "
+                         "rebuilds it from config.json): build its networks with ganlib.models.build_models(config).")
+    for optimizer, network in ((gan.g_optimizer, gan.generator), (gan.d_optimizer, gan.discriminator)):
+        if not optimizer.built:
+            optimizer.build(network.trainable_variables)
+    gan.built = True  # its layers are the two networks, built already
+    return gan

@@ -21,7 +21,7 @@ from keras import layers
 from .config import LABELS
 from .data import load_mnist, to_model_range
 from .models import conditioning_of, predict_in_batches
-from .sampling import balanced_labels, generate
+from .sampling import balanced_labels, generate, sampler_of
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 JUDGE_WEIGHTS = ASSETS / "judge.weights.h5"
@@ -419,9 +419,9 @@ class FIDCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         # Labels (a conditional GAN) are asked for equally often and checked; a latent code is not a label.
-        asked = conditioning_of(self.model.sampler)
+        asked = conditioning_of(sampler_of(self.model))
         labels = balanced_labels(self.n, asked.size) if asked.kind == LABELS else None
-        feats, probs = judge_outputs(generate(self.model.sampler, self.n, seed=self.seed, labels=labels))
+        feats, probs = judge_outputs(generate(sampler_of(self.model), self.n, seed=self.seed, labels=labels))
         self.histograms.append(class_histogram(probs))
         if logs is not None:
             if labels is not None:

@@ -3,7 +3,8 @@
 A run folder holds::
 
     config.json                 the GANConfig
-    state.json                  epochs done, seconds spent, loss history, the current checkpoint, the best epoch
+    state.json                  epochs done, seconds spent, loss history, the current checkpoint, the best epoch,
+                                the GAN class that trains the run
     ckpt-EPOCH.weights.h5       both networks, both optimisers, the EMA generator and the step counter
     generator.weights.h5        the generator to sample from (the EMA one when enabled)
     best-generator.weights.h5   with a per-epoch FID: the generator of the best epoch so far
@@ -99,9 +100,10 @@ def write_json(path, data) -> Path:
     return atomic_write(path, (json.dumps(data, indent=1) + "\n").encode())
 
 
-def new_state() -> dict:
-    """The ``state.json`` of a run that has not trained yet."""
-    return {"epoch": 0, "seconds": 0.0, "history": [], "checkpoint": None}
+def new_state(model_class: str | None = None) -> dict:
+    """The ``state.json`` of a run that has not trained yet; ``model_class`` is the GAN class it trains
+    (``gan.class_name``)."""
+    return {"epoch": 0, "seconds": 0.0, "history": [], "checkpoint": None, "model": model_class}
 
 
 def read_state(run) -> dict | None:

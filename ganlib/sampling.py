@@ -13,6 +13,19 @@ SAMPLE_GRID_SEED = 1234
 SAMPLE_GRID_SIZE = 64
 
 
+def sampler_of(gan: keras.Model) -> keras.Model:
+    """The generator to draw a GAN's samples from: its ``sampler`` (ganlib's ``GAN`` gives the moving average of
+    the generator's weights there) when it has one, else its ``generator``.
+
+    Args:
+        gan: a GAN model with a ``generator`` (see ``docs/api.md``, "Your own GAN").
+
+    Returns:
+        keras.Model: the generator samples come from.
+    """
+    return getattr(gan, "sampler", None) or gan.generator
+
+
 def fixed_noise(latent_dim: int, n: int = SAMPLE_GRID_SIZE, seed: int = SAMPLE_GRID_SEED) -> np.ndarray:
     """The same noise every epoch, float32 (n, latent_dim): watching it shows learning, not new random draws.
 

@@ -35,7 +35,7 @@ from .callbacks import (
 )
 from .config import GANConfig
 from .data import make_dataset, training_set
-from .gan import GAN, build_gan
+from .gan import GAN, adopt, build_gan, class_name
 from .optim import Adam
 from .quiet import NativeStderrFilter
 from .sampling import (
@@ -46,6 +46,7 @@ from .sampling import (
     generate,
     generator_inputs,
     sample_grid_noise,
+    sampler_of,
 )
 
 # ``train`` and its orchestration live here; the names below are also importable from here, where the chapters
@@ -58,10 +59,10 @@ __all__ = ["train", "TrainResult", "make_strategy", "execution_steps", "GAN", "b
 
 @dataclass
 class TrainResult:
-    """What ``train`` returns: the GAN, its per-epoch history (list of dicts), why it stopped, and the best
-    scored epoch (``{"epoch", "fid"}``, or None without a per-epoch FID)."""
+    """What ``train`` returns: the GAN (ganlib's, or the model you gave), its per-epoch history (list of dicts),
+    why it stopped, and the best scored epoch (``{"epoch", "fid"}``, or None without a per-epoch FID)."""
 
-    gan: GAN
+    gan: keras.Model
     out_dir: Path
     history: list = field(default_factory=list)
     stopped: str = "epochs"
@@ -70,8 +71,8 @@ class TrainResult:
 
     @property
     def generator(self) -> keras.Model:
-        """The generator to draw samples from (the moving-average one when ``ema`` > 0)."""
-        return self.gan.sampler
+        """The generator to draw samples from (the GAN's ``sampler``, e.g. a moving average, else its generator)."""
+        return sampler_of(self.gan)
 
 
 def make_strategy(name: str | None):
@@ -97,7 +98,7 @@ def _is_chief(strategy) -> bool:
 
 
 def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=None, y=None,
-          keep_best: bool = False, tensorboard=None) -> TrainResult:
+          keep_best: bool = False, tensorboard=None, gan: keras.Model | None = None) -> TrainResult:
     """Train a GAN in ``out_dir``, resuming from its last checkpoint if the folder holds an unfinished run.
 
     ``x``: training images float32 (N, 28, 28, 1) in [-1, 1]; default: ``config.n_train`` MNIST digits.
@@ -126,6 +127,8 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
         strategy: a ``tf.distribute`` strategy, or None for one device.
         y: int labels (N,) for a conditional GAN.
         keep_best: make the lowest-FID epoch's generator the run's.
+        gan: your own GAN model to train, compiled (see ``docs/api.md``, "Your own GAN"), or None for ganlib's
+            ``GAN`` built from ``config``. The run records its class and refuses to resume with another one.
         tensorboard: a folder for TensorBoard's logs (losses, scores, FID when scored, the sample grid), or
             None. Open it with ``tensorboard --logdir DIR`` (in a notebook: ``%load_ext tensorboard``, then
             ``%tensorboard --logdir DIR``).
@@ -140,13 +143,16 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     if tensorboard is not None:
         callbacks = [*callbacks, *tensorboard_callbacks(tensorboard, out_dir)]
     with runs.RunLock(out_dir):
-        return _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best)
+        return _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best, gan)
 
 
-def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best) -> TrainResult:
-    state = _resume_or_start(config, out_dir)
+def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best, model) -> TrainResult:
+    if model is not None and strategy.num_replicas_in_sync > 1:
+        raise ValueError("train(gan=...) trains your model on one device: build it inside strategy.scope() and "
+                         "call fit yourself, or leave gan out to train ganlib's GAN with the strategy.")
+    state = _resume_or_start(config, out_dir, class_name(model) if model is not None else GAN_CLASS)
     with strategy.scope():
-        gan = build_gan(config)
+        gan = build_gan(config) if model is None else adopt(model, config)
         if state["checkpoint"]:
             state = runs.load_checkpoint(out_dir, gan, state)
     clock = RunClock(state["seconds"])
@@ -198,9 +204,13 @@ def execution_steps(wanted: int, steps_per_epoch: int) -> int:
     return next(d for d in range(top, 0, -1) if steps_per_epoch % d == 0)
 
 
-def _resume_or_start(config: GANConfig, out_dir: Path) -> dict:
-    """The run's state: read back for a run folder trained with the same settings (the budget may grow),
-    fresh for a new folder. Writes the config."""
+# What a run folder trained before runs recorded their model class was trained with.
+GAN_CLASS = class_name(GAN)
+
+
+def _resume_or_start(config: GANConfig, out_dir: Path, model_class: str) -> dict:
+    """The run's state: read back for a run folder trained with the same settings and model class (the budget
+    may grow), fresh for a new folder. Writes the config."""
     out_dir.mkdir(parents=True, exist_ok=True)
     state = runs.read_state(out_dir)
     if state is not None:
@@ -211,8 +221,12 @@ def _resume_or_start(config: GANConfig, out_dir: Path) -> dict:
         if diff:
             raise ValueError(f"{out_dir} holds a run with other settings ({', '.join(diff)}). "
                              "Train in a new folder, or delete this one to start over.")
+        trained = state.get("model", GAN_CLASS)
+        if trained != model_class:
+            raise ValueError(f"{out_dir} holds a run of {trained}, not {model_class}: train {model_class} in a new "
+                             "folder, or delete this one to start over.")
     runs.write_config(out_dir, config)
-    return state if state is not None else runs.new_state()
+    return state if state is not None else runs.new_state(model_class)
 
 
 def _training_data(config: GANConfig, x, y):
@@ -259,18 +273,18 @@ def _dataset(config: GANConfig, x, y, first_epoch: int, strategy):
 def _callbacks(config: GANConfig, out_dir: Path, state: dict, clock: RunClock, steps: int, budget, extra) -> list:
     # Order matters: the user's callbacks add to the epoch's logs (e.g. fid) before the best epoch is picked
     # and the checkpoint records them.
-    return [StopOnNaN(out_dir), ReseedDropout(), *([budget] if budget else []),
+    return [StopOnNaN(out_dir), ReseedDropout(config.seed), *([budget] if budget else []),
             *([LearningRateDecay(config, steps, clock)] if config.lr_decay else []),
             SampleGrid(out_dir, sample_grid_noise(config), state["epoch"]), *extra,
             KeepBestGenerator(out_dir, state), RunCheckpoint(out_dir, state, clock)]
 
 
-def _use_best_generator(gan: GAN, out_dir: Path, state: dict) -> None:
+def _use_best_generator(gan: keras.Model, out_dir: Path, state: dict) -> None:
     best = state.get("best")
     if best is None:
         raise ValueError(f"keep_best: no epoch of {out_dir} was scored, so there is no best generator. Train with a "
                          "per-epoch FID (`train --fid`, or callbacks=[ganlib.metrics.FIDCallback()]).")
-    runs.load_best_generator(out_dir, gan.sampler)
-    runs.save_generator(out_dir, gan.sampler)
+    runs.load_best_generator(out_dir, sampler_of(gan))
+    runs.save_generator(out_dir, sampler_of(gan))
     state["generator_epoch"] = best["epoch"]
     runs.write_state(out_dir, state)

@@ -179,15 +179,22 @@ class TrainingPanel(widgets.VBox):
     parts are attributes: ``controls`` (a dict of widgets by GANConfig field), ``train_button``,
     ``stop_button``, ``export_button``, ``preview``, ``progress``, ``status``; after a run, ``run_dir`` and
     ``result`` (the last ``TrainResult``).
+
+    With ``make_gan`` (a function from a ``GANConfig`` to your compiled GAN model), the panel trains your model
+    instead of ganlib's ``GAN``; its runs go in sub-folders named after your class, and the loss menu is left
+    out (your ``train_step`` has its own loss).
     """
 
-    def __init__(self, runs_dir, x=None, config: GANConfig | None = None, gif_path=None, background: bool = True):
+    def __init__(self, runs_dir, x=None, config: GANConfig | None = None, gif_path=None, background: bool = True,
+                 make_gan=None):
         from .runs import figures_dir
 
-        self.runs_dir, self.x, self.background = Path(runs_dir), x, background
+        self.runs_dir, self.x, self.background, self.make_gan = Path(runs_dir), x, background, make_gan
         self.start_config = config or GANConfig().for_mode()
         self.gif_path = Path(gif_path) if gif_path else figures_dir() / "training_panel.gif"
         self.controls = self._make_controls(self.start_config)
+        if make_gan is not None:
+            del self.controls["loss"]
         self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
         self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
                                           tooltip="stop after the current epoch; Train resumes from there")
@@ -240,16 +247,21 @@ class TrainingPanel(widgets.VBox):
             return
         name = f"g{config.g_lr:.0e}_d{config.d_lr:.0e}_b{config.batch_size}_z{config.latent_dim}"
         name += (f"_{config.loss}" if config.loss != "bce" else "") + ("_sn" if config.spectral_norm else "")
-        self.run_dir = self.runs_dir / name
+        try:
+            gan = None if self.make_gan is None else self.make_gan(config)
+        except Exception as e:  # noqa: BLE001 - your make_gan's error, shown in the panel
+            self.status.value = f"<span style='color:#b00'>make_gan: {type(e).__name__}: {e}</span>"
+            return
+        self.run_dir = self.runs_dir / (name if gan is None else f"{type(gan).__name__}_{name}")
         self.progress.max, self.progress.value = config.epochs, 0
         self.train_button.disabled, self.stop_button.disabled = True, False
         self._stop_requested.clear()
         self.status.value = f"training in <code>{self.run_dir}</code> …"
         if self.background:
-            self.thread = threading.Thread(target=self._run, args=(config,), daemon=True)
+            self.thread = threading.Thread(target=self._run, args=(config, gan), daemon=True)
             self.thread.start()
         else:
-            self._run(config)
+            self._run(config, gan)
 
     def on_stop(self, _=None):
         """Ask the training to stop after the current epoch."""
@@ -273,12 +285,13 @@ class TrainingPanel(widgets.VBox):
 
         self.progress.value = epoch + 1
         self.preview.value = png_bytes(last_frame(self.run_dir), 2)
-        self.status.value = (f"epoch {epoch + 1}: d_loss {logs['d_loss']:.3f}, g_loss {logs['g_loss']:.3f}, "
-                             f"D(real) {logs['real_score']:.2f}, D(fake) {logs['fake_score']:.2f}")
+        scores = (f", D(real) {logs['real_score']:.2f}, D(fake) {logs['fake_score']:.2f}"
+                  if "real_score" in logs and "fake_score" in logs else "")
+        self.status.value = f"epoch {epoch + 1}: d_loss {logs['d_loss']:.3f}, g_loss {logs['g_loss']:.3f}{scores}"
         if self._stop_requested.is_set():
             model.stop_training = True
 
-    def _run(self, config: GANConfig):
+    def _run(self, config: GANConfig, gan=None):
         import keras
 
         from .training import train
@@ -290,7 +303,7 @@ class TrainingPanel(widgets.VBox):
                 panel._on_epoch_end(self.model, epoch, logs or {})
 
         try:
-            self.result = train(config, self.run_dir, x=self.x, verbose=0, callbacks=[Live()])
+            self.result = train(config, self.run_dir, x=self.x, verbose=0, callbacks=[Live()], gan=gan)
             done = len(self.result.history)
             why = ("stopped by you: press Train to resume" if done < config.epochs and self._stop_requested.is_set()
                    else f"stopped by the {self.result.stopped}" if self.result.stopped != "epochs" else "done")
@@ -304,11 +317,12 @@ class TrainingPanel(widgets.VBox):
 
 
 def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=None,
-                   background: bool = True) -> TrainingPanel:
+                   background: bool = True, make_gan=None) -> TrainingPanel:
     """The training panel (see ``TrainingPanel``): ``runs_dir`` holds one sub-folder per combination of
     settings; ``x``: training images float32 (N, 28, 28, 1) in [-1, 1] (default: the config's MNIST subset);
     ``config``: the starting settings; ``background``: train in a thread so the notebook stays responsive
-    (and Stop can be pressed), ``.join()`` waits for it.
+    (and Stop can be pressed), ``.join()`` waits for it; ``make_gan``: a function from a ``GANConfig`` to your
+    compiled GAN model, to train it instead of ganlib's ``GAN``.
 
     Args:
         runs_dir: the folder of the panel's runs.
@@ -316,11 +330,12 @@ def training_panel(runs_dir, x=None, config: GANConfig | None = None, gif_path=N
         config: the starting settings.
         gif_path: where Export GIF writes.
         background: train in a thread.
+        make_gan: a function ``config -> compiled GAN model``, or None for ganlib's ``GAN``.
 
     Returns:
         TrainingPanel: the panel.
     """
-    return TrainingPanel(runs_dir, x=x, config=config, gif_path=gif_path, background=background)
+    return TrainingPanel(runs_dir, x=x, config=config, gif_path=gif_path, background=background, make_gan=make_gan)
 
 
 class FailureLab(widgets.VBox):

@@ -348,3 +348,115 @@ def test_the_sample_grid_has_a_row_of_ten_per_label_or_code_else_64_samples():
     coded = sample_grid_noise(GANConfig(conditioning=Conditioning(CODE, 4), latent_dim=8))
     assert plain.shape == (64, 8) and coded.shape == (40, 8) and plain.dtype == np.float32
     np.testing.assert_array_equal(coded, fixed_noise(8, 40))  # the same noise every epoch and every run
+
+
+# ------------------------------------------------------------------- your own GAN: train(config, run, gan=...)
+
+KILLED_MID_RUN = """
+import os, signal, sys
+import keras, numpy as np
+sys.path.insert(0, {tests!r})
+from ganlib.config import GANConfig
+from ganlib.training import train
+from own_gan import textbook_gan
+
+config = GANConfig.from_dict({config!r})
+
+class Kill(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if self.params and self.model.g_optimizer.iterations.numpy() > 1.5 * self.params["steps"]:
+            os.kill(os.getpid(), signal.SIGKILL)  # mid-way through the second epoch, before its checkpoint
+
+train(config, {run!r}, x=np.load({x!r}), verbose=0, callbacks=[Kill()], gan=textbook_gan(config))
+"""
+
+
+@pytest.fixture
+def textbook_config(tiny_config):
+    """The tiny networks without ganlib's extras, one step per call (so a kill can land mid-epoch)."""
+    return dataclasses.replace(tiny_config, ema=0.0, label_smoothing=0.0, conditioning=Conditioning(), epochs=3,
+                               steps_per_execution=1)
+
+
+def test_your_own_gan_killed_mid_run_resumes_with_no_epoch_lost_or_repeated(textbook_config, small_x, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from own_gan import textbook_gan
+
+    np.save(tmp_path / "x.npy", small_x)
+    script = KILLED_MID_RUN.format(tests=str(Path(__file__).parent), config=dataclasses.asdict(textbook_config),
+                                   run=str(tmp_path / "killed"), x=str(tmp_path / "x.npy"))
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert read_state(tmp_path / "killed")["epoch"] == 1  # the second epoch was cut short: not saved
+
+    resumed = train(textbook_config, tmp_path / "killed", x=small_x, verbose=0, gan=textbook_gan(textbook_config))
+    whole = train(textbook_config, tmp_path / "whole", x=small_x, verbose=0, gan=textbook_gan(textbook_config))
+    assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
+    assert read_state(tmp_path / "killed")["model"] == "own_gan.TextbookGAN"
+    # Its noise is drawn from (seed, step), the contract's seeded way: the resumed run is the uninterrupted one.
+    for a, b in zip(resumed.gan.get_weights(), whole.gan.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert [r["d_loss"] for r in resumed.history] == [r["d_loss"] for r in whole.history]
+    assert len(list((tmp_path / "killed" / "frames").glob("*.png"))) == 4
+    np.testing.assert_array_equal(load_generator(tmp_path / "killed").get_weights()[0],
+                                  resumed.gan.generator.get_weights()[0])
+
+
+def test_your_own_gan_with_unseeded_noise_resumes_without_losing_an_epoch(textbook_config, small_x, tmp_path):
+    from own_gan import textbook_gan
+
+    first = dataclasses.replace(textbook_config, epochs=1)
+    train(first, tmp_path, x=small_x, verbose=0, gan=textbook_gan(first, seeded_noise=False))
+    resumed = train(textbook_config, tmp_path, x=small_x, verbose=0, gan=textbook_gan(textbook_config,
+                                                                                      seeded_noise=False))
+    assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
+
+
+def test_your_own_gan_real_target_changes_the_history_and_frames(textbook_config, small_x, tmp_path):
+    from own_gan import textbook_gan
+
+    from ganlib.metrics import FIDCallback
+    from ganlib.runs import load_frames
+
+    config = dataclasses.replace(textbook_config, epochs=2)
+    runs = {}
+    for target in (1.0, 0.9):
+        run = tmp_path / f"target-{target}"
+        result = train(config, run, x=small_x, verbose=0, callbacks=[FIDCallback(n=200)],
+                       gan=textbook_gan(config, real_target=target))
+        runs[target] = (result.history, load_frames(run))
+        assert [sorted(row) for row in result.history] == [["classes_covered", "classifier_score", "d_loss", "epoch",
+                                                            "fid", "g_loss", "seconds"]] * 2
+    (plain, plain_frames), (smooth, smooth_frames) = runs[1.0], runs[0.9]
+    np.testing.assert_array_equal(plain_frames[0], smooth_frames[0])  # the same untrained generator
+    assert not np.array_equal(plain_frames[-1], smooth_frames[-1])
+    assert plain[0]["d_loss"] != smooth[0]["d_loss"] and plain[-1]["fid"] != smooth[-1]["fid"]
+
+
+def test_a_run_folder_refuses_another_gan_class(textbook_config, small_x, tmp_path):
+    from own_gan import textbook_gan
+
+    first = dataclasses.replace(textbook_config, epochs=1)
+    train(first, tmp_path, x=small_x, verbose=0, gan=textbook_gan(first))
+    with pytest.raises(ValueError, match="holds a run of own_gan.TextbookGAN, not ganlib.gan.GAN"):
+        train(textbook_config, tmp_path, x=small_x, verbose=0)
+
+
+def test_a_model_without_the_contract_is_refused_in_one_line(textbook_config, small_x, tmp_path):
+    from ganlib.models import build_models
+
+    class Half(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.generator, self.discriminator = build_models(textbook_config)
+
+    with pytest.raises(TypeError, match="Half lacks g_optimizer, d_optimizer"):
+        train(textbook_config, tmp_path, x=small_x, verbose=0, gan=Half())
+    other = dataclasses.replace(textbook_config, gen_filters=(16, 8, 4))
+    from own_gan import textbook_gan
+
+    with pytest.raises(ValueError, match="generator is not the one the config describes"):
+        train(textbook_config, tmp_path / "b", x=small_x, verbose=0, gan=textbook_gan(other))

@@ -108,6 +108,24 @@ def test_training_panel_trains_previews_and_exports(small_x, tiny_config, tmp_pa
     assert (tmp_path / "panel.gif").exists()
 
 
+def test_training_panel_trains_your_own_gan(small_x, tiny_config, tmp_path):
+    import dataclasses
+
+    from own_gan import TextbookGAN, textbook_gan
+
+    from ganlib.config import Conditioning
+
+    config = dataclasses.replace(tiny_config, epochs=1, ema=0.0, label_smoothing=0.0, conditioning=Conditioning())
+    panel = widgets.training_panel(tmp_path, x=small_x, config=config, make_gan=textbook_gan)
+    assert "loss" not in panel.controls  # the student's train_step has its own loss
+    panel.controls["latent_dim"].value = 8
+    panel.train_button.click()
+    panel.join(120)
+    assert isinstance(panel.result.gan, TextbookGAN) and len(panel.result.history) == 1, panel.status.value
+    assert latent_size(panel.result.generator) == 8 and panel.run_dir.name.startswith("TextbookGAN_")
+    assert "epoch 1: d_loss" in panel.status.value and decode(panel.preview.value).ndim == 2
+
+
 def test_training_panel_stops_and_resumes(small_x, tiny_config, tmp_path, monkeypatch):
     import dataclasses
 
