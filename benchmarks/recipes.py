@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -32,6 +33,7 @@ def main(argv=None) -> int:
     p.add_argument("--n-eval", type=int, default=10000)
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "recipes.json"))
     args = p.parse_args(argv)
+    command = "python benchmarks/recipes.py " + shlex.join(sys.argv[1:] if argv is None else argv)
 
     from ganlib.quiet import start_tensorflow
 
@@ -62,7 +64,8 @@ def main(argv=None) -> int:
                      "classes_covered": g["classes_covered"], "recall": round(g["recall"], 3)})
         print(json.dumps(rows[-1]), flush=True)
         # Written after every row: a batch stopped midway keeps what it measured.
-        out.write_text(json.dumps({"n_eval": args.n_eval, "rows": rows}, indent=1))
+        out.write_text(json.dumps({"command": command, "epochs": args.epochs, "minutes": None if args.epochs else
+                                   args.minutes, "n_eval": args.n_eval, "rows": rows}, indent=1))
     print(f"\n{'changes':<48}{'epochs':>7}{'FID':>9}{'score':>8}")
     for row in rows:
         print(f"{json.dumps(row['changes']):<48}{row['epochs']:>7}{row['fid']:>9.2f}{row['classifier_score']:>8.3f}")

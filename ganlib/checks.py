@@ -143,3 +143,76 @@ def copy_dropout_state(mine, reference) -> None:
     for a, b in zip(_layers(mine), _layers(reference)):
         if getattr(a, "seed_generator", None) is not None and getattr(b, "seed_generator", None) is not None:
             a.seed_generator.state.assign(b.seed_generator.state)
+
+
+def step_differences(mine, config, steps: int = 2) -> tuple[list[str], str]:
+    """What differs between ``steps`` training steps of your GAN model and of ganlib's ``GAN`` for ``config``,
+    from the same start: ``(problems, what agreed)``; no problems means the same step.
+
+    ``mine`` is a freshly compiled GAN model (see ``docs/api.md``, "Your own GAN") whose networks have the
+    config's shapes, and which draws its noise the seeded way, from ``(config.seed, step)`` (and a latent code
+    from ``(config.seed + 1, step)``), as ganlib's ``GAN`` does. It gets the reference's weights (generator,
+    discriminator, and the moving-average sampler when there is one) and dropout masks; both then train on
+    the same real digits. Compared: every log the two share (losses and scores, epoch means) and every weight.
+
+    Args:
+        mine: your compiled GAN model, not trained yet.
+        config: the ``GANConfig`` whose ``GAN`` is the reference.
+        steps: how many steps to compare.
+
+    Returns:
+        tuple: a list of problems in words, and one line saying what agreed.
+    """
+    import tensorflow as tf
+
+    from .data import training_images
+    from .gan import build_gan
+    from .sampling import sampler_of
+
+    reference = build_gan(config)
+    pairs = {"generator": (mine.generator, reference.generator),
+             "discriminator": (mine.discriminator, reference.discriminator)}
+    if config.ema:
+        if sampler_of(mine) is mine.generator:
+            return [f"the config has ema={config.ema}, but your model has no `sampler` (the averaged generator)"], ""
+        pairs["sampler"] = (sampler_of(mine), reference.sampler)
+    for a, b in pairs.values():
+        a.set_weights(b.get_weights())
+    copy_dropout_state(mine.discriminator, reference.discriminator)
+    start = [w.copy() for w in mine.generator.get_weights()]
+    batches = training_images(config.batch_size * steps, seed=1).reshape(steps, config.batch_size, 28, 28, 1)
+    for batch in batches:
+        ours, theirs = mine.train_step(tf.constant(batch)), reference.train_step(tf.constant(batch))
+    problems, shared = [], [k for k in ours if k in theirs]
+    for key in shared:
+        a, b = float(ours[key]), float(theirs[key])
+        if not np.isclose(a, b, rtol=1e-4, atol=1e-6):
+            problems.append(f"{key} after {steps} steps is {a:.5f} in yours, {b:.5f} in ganlib's")
+    largest = 0.0
+    for name, (a, b) in pairs.items():
+        wa, wb = a.get_weights(), b.get_weights()
+        gaps = [float(np.abs(x - y).max()) for x, y in zip(wa, wb)]
+        largest = max(largest, *gaps)
+        bad = [i for i, (x, y) in enumerate(zip(wa, wb)) if not np.allclose(x, y, rtol=1e-4, atol=1e-6)]
+        if bad:
+            problems.append(f"the {name}'s weight array {bad[0]} differs by up to {gaps[bad[0]]:.2e}")
+    if all(np.array_equal(x, y) for x, y in zip(mine.generator.get_weights(), start)):
+        problems.append("your generator's weights did not move: does train_step apply the gradients?")
+    return problems, (f"{steps} steps from the same start: {', '.join(shared)} and every weight of the "
+                      f"{', '.join(pairs)} agree (largest weight gap {largest:.1e})")
+
+
+def same_step(mine, config, steps: int = 2) -> bool:
+    """Prove that your GAN model takes the step of ganlib's ``GAN`` for ``config`` (``step_differences`` says
+    how): one line saying what agreed, or what differs.
+
+    Args:
+        mine: your compiled GAN model, not trained yet; it gets the reference's weights.
+        config: the ``GANConfig`` whose ``GAN`` is the reference.
+        steps: how many steps to compare.
+
+    Returns:
+        bool: True when they agree (a difference raises ``Mismatch`` in strict mode).
+    """
+    problems, agreed = step_differences(mine, config, steps)
+    return _verdict(f"your {type(mine).__name__} and ganlib's GAN", problems, agreed)

@@ -84,6 +84,17 @@ def test_recipe_comparison_smoke(tmp_path, monkeypatch):
     assert rows[1]["changes"] == {"conditional": True} and rows[1]["fid"] > 0
 
 
+def test_recipe_comparison_over_seeds_with_a_budget_in_epochs(tmp_path, monkeypatch):
+    out = tmp_path / "extras.json"
+    run_script("recipes.py", ["--epochs", "1", "--seeds", "3", "4", "--n-eval", "200", "--out", str(out),
+                              '{"n_train": 256, "ema": 0}'], monkeypatch)
+    results = json.loads(out.read_text())
+    assert results["command"].startswith("python benchmarks/recipes.py --epochs 1 --seeds 3 4")
+    assert results["epochs"] == 1 and results["minutes"] is None
+    assert [r["changes"] for r in results["rows"]] == [{"n_train": 256, "ema": 0, "seed": s} for s in (3, 4)]
+    assert [r["epochs"] for r in results["rows"]] == [1, 1] and results["rows"][0]["fid"] != results["rows"][1]["fid"]
+
+
 def test_failure_fixes_benchmark_smoke(tmp_path, monkeypatch):
     out = tmp_path / "failures.json"
     run_script("failures.py", ["--failures", "discriminator wins", "--fixes", "none", "R1 penalty", "--epochs", "1",
