@@ -154,6 +154,9 @@ def step_differences(mine, config, steps: int = 2) -> tuple[list[str], str]:
     from ``(config.seed + 1, step)``), as ganlib's ``GAN`` does. It gets the reference's weights (generator,
     discriminator, and the moving-average sampler when there is one) and dropout masks; both then train on
     the same real digits. Compared: every log the two share (losses and scores, epoch means) and every weight.
+    The reference uses Keras's Adam, as your class does (ganlib's runs use ``optim.Adam``, the same arithmetic
+    fused into one kernel, whose float32 rounding Adam's first steps can magnify), so agreeing steps agree
+    bit for bit.
 
     Args:
         mine: your compiled GAN model, not trained yet.
@@ -163,13 +166,14 @@ def step_differences(mine, config, steps: int = 2) -> tuple[list[str], str]:
     Returns:
         tuple: a list of problems in words, and one line saying what agreed.
     """
+    import keras
     import tensorflow as tf
 
     from .data import training_images
     from .gan import build_gan
     from .sampling import sampler_of
 
-    reference = build_gan(config)
+    reference = build_gan(config, adam=keras.optimizers.Adam)
     pairs = {"generator": (mine.generator, reference.generator),
              "discriminator": (mine.discriminator, reference.discriminator)}
     if config.ema:

@@ -108,6 +108,11 @@ class GANConfig:
     gp_weight: float = 10.0  # wgan-gp: the gradient penalty's weight (Gulrajani et al. 2017 use 10)
     r1_weight: float = 0.0  # R1 penalty (gamma/2 · |grad D(real)|²) on real images; 0: off
     spectral_norm: bool = False  # spectral normalisation of every discriminator weight layer
+    # The step: False for the course's one forward pass, both networks updated from the same fakes; True for
+    # Goodfellow et al.'s Algorithm 1: d_steps discriminator updates, each on fresh noise, then a generator
+    # update on fresh noise (WGAN-GP's paper uses 5 critic updates per generator update).
+    alternating: bool = False
+    d_steps: int = 1
     ema: float = 0.999  # 0 disables the moving average of the generator's weights
     # The last lr_decay of the budget (epochs or minutes) lowers both learning rates linearly to 0; 0: constant.
     # Off by default: a short run still needs its large steps at the end.
@@ -158,6 +163,8 @@ class GANConfig:
             ("kernel_size", 1 <= self.kernel_size <= 7, "an integer from 1 to 7"),
             ("code_weight", self.code_weight >= 0, "a weight of at least 0, e.g. 0.05"),
             ("epochs", self.epochs >= 1, "at least 1"),
+            ("d_steps", 1 <= self.d_steps <= 100 and (self.alternating or self.d_steps == 1),
+             "1, or 2 to 100 with alternating=True (discriminator updates per generator update)"),
             ("steps_per_execution", 1 <= self.steps_per_execution <= 10000, "an integer from 1 to 10000, e.g. 25"),
             ("minutes", self.minutes is None or self.minutes > 0, "None or a positive number"),
             ("n_train", self.n_train is None or self.n_train >= 1, "None (all) or at least 1"),

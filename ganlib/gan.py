@@ -29,7 +29,8 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim: int, ema: float = 0.0, seed: int = 0,
                  code_weight: float = GANConfig.code_weight, loss: str = GANConfig.loss,
-                 gp_weight: float = GANConfig.gp_weight, r1_weight: float = GANConfig.r1_weight, **kwargs):
+                 gp_weight: float = GANConfig.gp_weight, r1_weight: float = GANConfig.r1_weight,
+                 alternating: bool = False, d_steps: int = 1, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -40,6 +41,8 @@ class GAN(keras.Model):
         self.conditioning = conditioning_of(generator)
         self.code_weight = float(code_weight)
         self.loss, self.gp_weight, self.r1_weight = loss, float(gp_weight), float(r1_weight)
+        # Goodfellow et al.'s Algorithm 1 instead of the one-pass step (see _alternating_step).
+        self.alternating, self.d_steps = bool(alternating), int(d_steps)
         # A sigmoid discriminator gives probabilities, one built with logits=True raw scores (models.py).
         self.from_logits = outputs_logits(discriminator)
         if loss != "bce" and not self.from_logits:
@@ -85,6 +88,13 @@ class GAN(keras.Model):
         (and, for a conditional GAN, their int labels (batch,)). Returns the running means of the losses, of
         the discriminator's scores and of both networks' gradient norms."""
         real, labels = data if isinstance(data, (tuple, list)) else (data, None)
+        logs = self._alternating_step(real, labels) if self.alternating else self._one_pass_step(real, labels)
+        self.step.assign_add(1)
+        self._update_ema()
+        return self._log(**logs)
+
+    def _one_pass_step(self, real, labels):
+        """The course's step: one forward pass, and both networks updated from it, on the same fakes."""
         g_inputs, condition, code = self.sample_inputs(tf.shape(real)[0], labels)
         # Why one tape per network: each loss must only move its own network's weights.
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
@@ -100,22 +110,49 @@ class GAN(keras.Model):
             g_total = g_loss + self.code_weight * code_loss
         d_grad_norm = self._apply(self.d_optimizer, d_tape, d_total, self.discriminator)
         g_grad_norm = self._apply(self.g_optimizer, g_tape, g_total, self.generator)
-        self.step.assign_add(1)
-        self._update_ema()
-        return self._log(d_loss=d_loss, g_loss=g_loss, real_score=self._mean_probability(s_real),
-                         fake_score=self._mean_probability(s_fake), code_loss=code_loss,
-                         d_grad_norm=d_grad_norm, g_grad_norm=g_grad_norm)
+        return dict(d_loss=d_loss, g_loss=g_loss, real_score=self._mean_probability(s_real),
+                    fake_score=self._mean_probability(s_fake), code_loss=code_loss,
+                    d_grad_norm=d_grad_norm, g_grad_norm=g_grad_norm)
+
+    def _alternating_step(self, real, labels):
+        """Goodfellow et al.'s Algorithm 1 (and WGAN-GP's critic loop): ``d_steps`` discriminator updates on the
+        same real batch, each on fresh noise seeded by the discriminator's update count, then one generator
+        update on fresh noise (seed offset 3), through the discriminator just updated. The logs are the last
+        discriminator update's and the generator update's."""
+        batch = tf.shape(real)[0]
+        for _ in range(self.d_steps):
+            count = self.d_optimizer.iterations.value
+            g_inputs, condition, code = self.sample_inputs(batch, labels, counter=count)
+            with tf.GradientTape() as d_tape:
+                fake = self.generator(g_inputs, training=True)
+                s_real, _ = self.discriminate(real, condition)
+                s_fake, code_logits = self.discriminate(fake, condition)
+                d_loss = losses.discriminator_loss(self.loss, s_real, s_fake, self.from_logits, self.label_smoothing)
+                d_total = (d_loss + self._penalties(real, fake, condition, count)
+                           + self.code_weight * self._code_loss(code, code_logits))
+            d_grad_norm = self._apply(self.d_optimizer, d_tape, d_total, self.discriminator)
+        scores = dict(real_score=self._mean_probability(s_real), fake_score=self._mean_probability(s_fake))
+        g_inputs, condition, code = self.sample_inputs(batch, labels, offset=3)
+        with tf.GradientTape() as g_tape:
+            s_fake, code_logits = self.discriminate(self.generator(g_inputs, training=True), condition)
+            g_loss = losses.generator_loss(self.loss, s_fake, self.from_logits)
+            code_loss = self._code_loss(code, code_logits)
+            g_total = g_loss + self.code_weight * code_loss
+        g_grad_norm = self._apply(self.g_optimizer, g_tape, g_total, self.generator)
+        return dict(d_loss=d_loss, g_loss=g_loss, code_loss=code_loss, d_grad_norm=d_grad_norm,
+                    g_grad_norm=g_grad_norm, **scores)
 
     # ---- what is not the algorithm: inputs per kind of conditioning, the EMA, replicas, logging
 
-    def sample_noise(self, batch):
-        """The noise float32 (batch, latent_dim) of the current step: seeded by (seed, step), so a resumed run
-        draws exactly the noise an uninterrupted one would."""
-        return self._replica_slice(batch, lambda n: tf.random.stateless_normal((n, self.latent_dim),
-                                                                              seed=self._step_seed(0)))
+    def sample_noise(self, batch, offset: int = 0, counter=None):
+        """The noise float32 (batch, latent_dim) of the current step: seeded by (seed + offset, step), or by
+        ``counter`` instead of the step, so a resumed run draws exactly the noise an uninterrupted one would."""
+        return self._replica_slice(batch, lambda n: tf.random.stateless_normal(
+            (n, self.latent_dim), seed=self._step_seed(offset, counter)))
 
-    def _step_seed(self, offset: int):
-        return tf.stack([tf.constant(self.noise_seed + offset, tf.int64), self.step.value])
+    def _step_seed(self, offset: int, counter=None):
+        counter = self.step.value if counter is None else tf.cast(counter, tf.int64)
+        return tf.stack([tf.constant(self.noise_seed + offset, tf.int64), counter])
 
     def _replica_slice(self, batch, draw):
         # Under tf.distribute, draw for the whole global batch and keep this replica's rows: replicas then get
@@ -126,13 +163,14 @@ class GAN(keras.Model):
         replica = tf.distribute.get_replica_context().replica_id_in_sync_group
         return draw(batch * replicas)[replica * batch:(replica + 1) * batch]
 
-    def sample_inputs(self, batch, labels=None):
+    def sample_inputs(self, batch, labels=None, offset: int = 0, counter=None):
         """What one step feeds the networks: ``(generator inputs, discriminator condition, code)``.
 
         Unconditional: the noise, None, None. Conditional: ``[noise, one-hot labels]``, the same one-hot
-        labels, None. With a latent code: ``[noise, one-hot code]``, None, the int codes (batch,).
+        labels, None. With a latent code: ``[noise, one-hot code]``, None, the int codes (batch,). The noise is
+        seeded by (seed + offset, step), the code by (seed + offset + 1, step); ``counter`` replaces the step.
         """
-        noise = self.sample_noise(batch)
+        noise = self.sample_noise(batch, offset, counter)
         kind, size = self.conditioning.kind, self.conditioning.size
         if kind == LABELS:
             if labels is None:
@@ -141,7 +179,7 @@ class GAN(keras.Model):
             return [noise, one_hot], one_hot, None
         if kind == CODE:
             code = self._replica_slice(batch, lambda n: tf.random.stateless_uniform(
-                (n,), minval=0, maxval=size, dtype=tf.int32, seed=self._step_seed(1)))
+                (n,), minval=0, maxval=size, dtype=tf.int32, seed=self._step_seed(offset + 1, counter)))
             return [noise, tf.one_hot(code, size)], None, code
         return noise, None, None
 
@@ -159,7 +197,7 @@ class GAN(keras.Model):
         # What the discriminator's scores say about "real", as a probability (for raw scores, their sigmoid).
         return tf.reduce_mean(tf.sigmoid(scores) if self.from_logits else scores)
 
-    def _penalties(self, real, fake, condition):
+    def _penalties(self, real, fake, condition, counter=None):
         """The discriminator's gradient penalties: WGAN-GP's (loss "wgan-gp") and R1 (``r1_weight`` > 0)."""
         def critic(images):
             return self.discriminate(images, condition)[0]
@@ -168,7 +206,7 @@ class GAN(keras.Model):
         if self.loss == "wgan-gp" and self.gp_weight:
             # Each replica takes its slice of one draw of mixing weights, as for the noise.
             alpha = self._replica_slice(tf.shape(real)[0], lambda n: tf.random.stateless_uniform(
-                (n, 1, 1, 1), seed=self._step_seed(2)))
+                (n, 1, 1, 1), seed=self._step_seed(2, counter)))
             penalty += self.gp_weight * losses.gradient_penalty(critic, real, tf.stop_gradient(fake), alpha=alpha)
         if self.r1_weight:
             penalty += 0.5 * self.r1_weight * losses.r1_penalty(critic, real)
@@ -224,7 +262,8 @@ def build_gan(config: GANConfig, adam=Adam) -> GAN:
     keras.utils.set_random_seed(config.seed)
     generator, discriminator = build_models(config)
     gan = GAN(generator, discriminator, config.latent_dim, ema=config.ema, seed=config.seed,
-              code_weight=config.code_weight, loss=config.loss, gp_weight=config.gp_weight, r1_weight=config.r1_weight)
+              code_weight=config.code_weight, loss=config.loss, gp_weight=config.gp_weight, r1_weight=config.r1_weight,
+              alternating=config.alternating, d_steps=config.d_steps)
     gan.compile(
         g_optimizer=adam(config.g_lr, beta_1=config.beta_1),
         d_optimizer=adam(config.d_lr, beta_1=config.beta_1),

@@ -72,3 +72,23 @@ def test_copy_dropout_state_gives_the_same_masks():
     assert not np.allclose(a(x, training=True), b(x, training=True))
     copy_dropout_state(a, b)
     np.testing.assert_array_equal(a(x, training=True), b(x, training=True))
+
+
+def test_same_step_proves_a_textbook_model_is_ganlibs_step_and_names_what_differs(capsys, tiny_config):
+    import dataclasses
+
+    from own_gan import textbook_gan
+
+    from ganlib.config import Conditioning
+
+    plain = dataclasses.replace(tiny_config, ema=0.0, label_smoothing=0.0, conditioning=Conditioning())
+    assert checks.same_step(textbook_gan(plain), plain)
+    assert "largest weight gap 0.0e+00" in capsys.readouterr().out  # the same numbers, bit for bit
+    with pytest.raises(Mismatch, match="d_loss after 2 steps"):
+        checks.same_step(textbook_gan(plain, real_target=0.9), plain)  # smoothing ganlib's config does not have
+    smooth = dataclasses.replace(plain, label_smoothing=0.1)
+    assert checks.same_step(textbook_gan(smooth, real_target=0.9), smooth)
+    with pytest.raises(Mismatch, match="no `sampler`"):
+        checks.same_step(textbook_gan(plain), dataclasses.replace(plain, ema=0.999))
+    with pytest.raises(Mismatch, match="d_loss after 2 steps"):  # the one-pass step is not Algorithm 1
+        checks.same_step(textbook_gan(plain), dataclasses.replace(plain, alternating=True))
