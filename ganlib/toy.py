@@ -186,23 +186,15 @@ def toy_frames(runs: dict) -> list:
     Returns:
         list: uint8 (height, width, 3) arrays.
     """
-    import matplotlib
+    from .viz import figure_frames
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    frames = []
     real = ring_of_gaussians(500, np.random.default_rng(1))
-    fig, axes = plt.subplots(1, len(runs), figsize=(3.2 * len(runs), 3.4), dpi=80)
-    axes = np.atleast_1d(axes)
-    for i in range(len(next(iter(runs.values())).steps)):
+
+    def draw(axes, i):
         for ax, (title, run) in zip(axes, runs.items()):
-            ax.clear()
             draw_toy(ax, run, i, title, real)
-        fig.canvas.draw()
-        frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
-    plt.close(fig)
-    return frames
+
+    return figure_frames(draw, len(next(iter(runs.values())).steps), len(runs), (3.2 * len(runs), 3.4))
 
 
 def save_toy_gif(runs: dict, path, fps: float = 8.0):
@@ -216,13 +208,6 @@ def save_toy_gif(runs: dict, path, fps: float = 8.0):
     Returns:
         Path: the GIF's path.
     """
-    from pathlib import Path
+    from .viz import save_rgb_gif
 
-    import imageio.v3 as iio
-
-    frames = toy_frames(runs)
-    durations = [1000 / fps] * (len(frames) - 1) + [1000 / fps + 1000]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    iio.imwrite(path, np.stack(frames), duration=durations, loop=0)
-    return path
+    return save_rgb_gif(toy_frames(runs), path, fps)

@@ -278,3 +278,53 @@ def save_gif(frames, path, fps: float = 4.0, scale: int = 2, hold_last: int = 4,
     # Pillow takes a list of durations only for several frames.
     iio.imwrite(path, np.stack(big), extension=".gif", duration=durations if len(big) > 1 else durations[0], loop=0)
     return path
+
+
+def figure_frames(draw, count: int, ncols: int = 1, figsize=(4.0, 3.4), dpi: int = 80) -> list:
+    """Render ``count`` matplotlib frames: ``draw(axes, i)`` draws frame i on a row of ``ncols`` cleared axes.
+
+    Args:
+        draw: a function ``(axes, i)`` that draws frame ``i``.
+        count: how many frames.
+        ncols: axes side by side.
+        figsize, dpi: the figure's size in inches and its resolution.
+
+    Returns:
+        list: uint8 RGB arrays (height, width, 3), one per frame.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, ncols, figsize=figsize, dpi=dpi)
+    axes = np.atleast_1d(axes)
+    frames = []
+    for i in range(count):
+        for ax in axes:
+            ax.clear()
+        draw(axes, i)
+        fig.canvas.draw()
+        frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    plt.close(fig)
+    return frames
+
+
+def save_rgb_gif(frames, path, fps: float = 8.0) -> Path:
+    """Write RGB frames uint8 (H, W, 3) as a looping GIF, the last frame held a second longer.
+
+    Args:
+        frames: uint8 arrays (H, W, 3), all alike.
+        path: the GIF's path.
+        fps: frames per second.
+
+    Returns:
+        Path: the file written.
+    """
+    import imageio.v3 as iio
+
+    durations = [1000 / fps] * (len(frames) - 1) + [1000 / fps + 1000]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    iio.imwrite(path, np.stack(frames), duration=durations, loop=0)
+    return path

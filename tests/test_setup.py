@@ -110,7 +110,13 @@ def test_setting_the_repository_writes_every_badge_from_it(tmp_path):
 
 # The only addresses outside the repository the course may name: the course's own (once set), and real sites.
 PUBLIC = ("https://colab.research.google.com/assets/colab-badge.svg", "https://ossci-datasets.s3.amazonaws.com/mnist/",
-          "http://yann.lecun.com/exdb/mnist/", "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/")
+          "http://yann.lecun.com/exdb/mnist/", "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+          # the papers and books the chapters cite
+          "https://arxiv.org/abs/1406.2661", "https://arxiv.org/abs/1606.03498", "https://arxiv.org/abs/1606.03657", "https://arxiv.org/abs/1806.04498",
+          "https://d2l.ai/chapter_convolutional-neural-networks/index.html",
+          "https://d2l.ai/chapter_convolutional-modern/batch-norm.html",
+          "https://github.com/ageron/handson-ml3/blob/main/11_training_deep_neural_networks.ipynb",
+          "https://github.com/ageron/handson-ml3/blob/main/14_deep_computer_vision_with_cnns.ipynb")
 
 
 def test_no_invented_address():
