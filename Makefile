@@ -1,5 +1,6 @@
-# make setup   build .venv once (pinned versions from requirements.txt) and install ganlib into it;
-#              also installs Debian's Chromium for the browser test where apt-get can (root or sudo)
+# make setup   build .venv once (pinned versions from requirements.txt) and install ganlib into it; nothing
+#              outside this folder is installed
+# make browser install Debian's Chromium, system-wide, for the browser test (asks apt-get; CI runs it)
 # make course  run every notebook head-less with the real course settings; writes figures/ and figures/training.gif
 # make test    ruff, then pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
 # make lab     open JupyterLab on the course
@@ -17,7 +18,7 @@ NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
 .PHONY: setup course test lab data clean student benchmark pretrained pretrained-conditional browser wheel site
 
-setup: $(STAMP) browser
+setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,13 +28,15 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 # Chromium for tests/test_browser.py (Playwright drives it; Playwright's own browser download is not used).
+# A system package: only this target installs it, and says so first.
 CHROMIUM ?= /usr/bin/chromium
 browser:
-	@if [ -x $(CHROMIUM) ]; then :; \
+	@if [ -x $(CHROMIUM) ]; then echo "Chromium is at $(CHROMIUM)"; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  echo "installing Debian's chromium for the browser test"; \
+	  echo "installing Debian's chromium system-wide (apt-get) for the browser test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+	  echo "installing Debian's chromium system-wide (sudo apt-get) for the browser test"; \
 	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "note: no Chromium at $(CHROMIUM) and no apt-get to install it: tests/test_browser.py will be skipped"; fi
 
@@ -75,13 +78,14 @@ test: setup data
 
 # The solved chapters in notebooks/solutions carry nbgrader's markers; the student edition drops the solutions
 # and mark schemes and keeps the scaffolds (the chapters in notebooks/ are that same edition).
-student: setup
-	$(BIN)/python -m ganlib.edition notebooks/solutions build/student
+# Needs no environment: the edition writer uses Python's standard library only.
+student:
+	$(PYTHON) -m ganlib.edition notebooks/solutions build/student
 	cp notebooks/index.ipynb build/student/
 
 # The package as pip builds it, for Colab or any machine without this folder: dist/ganlib-VERSION-py3-none-any.whl
-wheel: setup
-	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+wheel:
+	$(PYTHON) -m pip wheel --no-deps --quiet -w dist .
 	@ls dist/*.whl
 
 # The site has its own environment (site/requirements.txt): Jupyter Book 1 builds offline, beside any pins.
@@ -130,5 +134,6 @@ CONDITIONAL_SETTINGS ?= --set gen_filters=[128,64,32] --set disc_filters=[64,128
 pretrained-conditional: setup data
 	$(call retrain,ganlib/assets/pretrained-conditional,--conditional --minutes $(CONDITIONAL_MINUTES) $(CONDITIONAL_SETTINGS))
 
+# Keeps runs/: the runs you trained yourself in the chapters (delete a run's folder to train it again).
 clean:
-	rm -rf build runs
+	rm -rf build dist

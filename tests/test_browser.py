@@ -5,7 +5,7 @@ the digit-picker cell; then picks another digit and drags a style slider, and ch
 page changes each time. Then opens a copy of notebook 08, runs its Setup cell and the failure lab's cell,
 clicks Train once, and checks that the first epoch's plots appear. Screenshots are kept in build/browser/.
 
-`make setup` installs Chromium (Debian package `chromium`) where apt-get can. Without Chromium this test is
+`make browser` installs Chromium (Debian package `chromium`) where apt-get can. Without Chromium this test is
 skipped, unless GANLIB_REQUIRE_BROWSER=1 (as in CI), where it fails instead.
 """
 
@@ -45,7 +45,7 @@ def lab(tmp_path_factory):
     from a notebook's name to its URL."""
     if not CHROMIUM.exists():
         message = (f"no Chromium at {CHROMIUM}: install Debian's package (`apt-get install chromium`, which "
-                   "`make setup` does where it can) or point GANLIB_CHROMIUM at a Chromium binary.")
+                   "`make browser` does where it can) or point GANLIB_CHROMIUM at a Chromium binary.")
         if os.environ.get("GANLIB_REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)
