@@ -9,11 +9,9 @@ code, it is a message and the chapter carries on, so you can experiment.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from .config import quick_mode
+from .config import env_flag, quick_mode
 
 
 class Mismatch(AssertionError):
@@ -22,7 +20,7 @@ class Mismatch(AssertionError):
 
 def strict() -> bool:
     """True when a difference must stop the notebook: in quick mode (the tests) or with ``GANLIB_STRICT=1``."""
-    return quick_mode() or os.environ.get("GANLIB_STRICT", "").strip().lower() in {"1", "true", "yes", "on"}
+    return quick_mode() or env_flag("GANLIB_STRICT")
 
 
 def _verdict(what: str, problems: list[str], agreed: str) -> bool:

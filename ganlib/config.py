@@ -8,13 +8,25 @@ import os
 from dataclasses import dataclass
 
 
+def env_flag(name: str) -> bool:
+    """Whether the environment variable ``name`` is switched on: 1, true, yes or on, in any case.
+
+    Args:
+        name: the variable, e.g. ``GANLIB_QUICK``.
+
+    Returns:
+        bool: True when it is set to one of those words.
+    """
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def quick_mode() -> bool:
     """True when ``GANLIB_QUICK=1``: tests and CI shrink data and epochs so every notebook runs in minutes.
 
     Returns:
-        bool: whether ``GANLIB_QUICK`` is set to 1, true, yes or on.
+        bool: whether ``GANLIB_QUICK`` is switched on (``env_flag``).
     """
-    return os.environ.get("GANLIB_QUICK", "").strip().lower() in {"1", "true", "yes", "on"}
+    return env_flag("GANLIB_QUICK")
 
 
 NONE, LABELS, CODE = "none", "labels", "code"

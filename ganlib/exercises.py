@@ -11,11 +11,10 @@ raises ``NotYet``, so the grader counts it as failed; the course's own tests (qu
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .checks import strict
+from .config import env_flag
 
 
 class NotYet(AssertionError):
@@ -24,7 +23,7 @@ class NotYet(AssertionError):
 
 def grading() -> bool:
     """True when checks must fail loudly: ``GANLIB_GRADING=1`` (set it for nbgrader's autograder)."""
-    return os.environ.get("GANLIB_GRADING", "").strip().lower() in {"1", "true", "yes", "on"}
+    return env_flag("GANLIB_GRADING")
 
 
 def missing(answer) -> bool:
@@ -302,77 +301,98 @@ def smoothed_scores(mean_real) -> bool:
 
 # Chapter 4 ---------------------------------------------------------------------------------------------------------
 
-def saturating_logs(logs) -> bool:
-    """Exercise 4.1: ``logs``, the ``fit(...).history`` of a GAN whose generator minimises log(1 − D(G(z)))."""
+def saturating_logs(history) -> bool:
+    """Exercise 4.1: ``history``, the per-epoch history (``train(...).history``, a list of dicts) of a GAN whose
+    generator minimises the mean of log(1 − D(G(z)))."""
+    import math
+
     exercise = "Exercise 4.1"
-    if missing(logs):
-        return not_yet(exercise, "Train `SaturatingGAN` for one epoch and set `logs` to its fit(...).history.")
-    g_loss = float(logs["g_loss"][-1])
-    return verdict(exercise, [] if g_loss < 0 else [
-        f"g_loss is {g_loss:.3f}, positive: that is still −log D(G(z)). The saturating loss is "
-        "−BCE(0, D(G(z))) = log(1 − D(G(z))), which is never positive."],
-        f"g_loss {g_loss:.3f}: log(1 − D(G(z))) is negative, and near 0 when the discriminator wins, "
-        "which is where its gradient vanishes.")
+    if missing(history):
+        return not_yet(exercise, "Train `SaturatingGAN` for one epoch with train(..., gan=...) and set "
+                                 "`saturating_history` to its history.")
+    last = history[-1]
+    if "fake_score" not in last:
+        return verdict(exercise, ["the history has no `fake_score`: keep TextbookGAN's `self.log(...)` call, which "
+                                  "logs the discriminator's mean score for the fakes"], "")
+    g_loss, p_fake = float(last["g_loss"]), float(last["fake_score"])
+    # The mean of log(1 - D) is at most log(1 - mean D) (Jensen), and not far below it while D(fake) is small.
+    ceiling, floor = math.log(1 - p_fake), 2 * math.log(1 - p_fake) - 0.05
+    problems = []
+    if g_loss >= 0:
+        problems.append(f"g_loss is {g_loss:.3f}, not negative: that is still −log D(G(z)). The saturating loss is "
+                        "−BCE(0, D(G(z))) = log(1 − D(G(z))), which is never positive.")
+    elif not floor <= g_loss <= ceiling + 1e-3:
+        problems.append(f"g_loss is {g_loss:.3f}, but with D(fake) {p_fake:.3f} the mean of log(1 − D(G(z))) lies "
+                        f"between {floor:.3f} and {ceiling:.3f}: is it log(1 − D), or log D?")
+    return verdict(exercise, problems, f"g_loss {g_loss:.3f} with D(fake) {p_fake:.3f}: log(1 − D(G(z))) is negative, "
+                   "and near 0 when the discriminator wins, which is where its gradient vanishes.")
 
 
-def smoothed_step(gan_class) -> bool:
-    """Exercise 4.2: ``gan_class``, your TextbookGAN with one-sided label smoothing (real target 0.9): one step
-    from the same start must match ganlib's ``GAN`` with ``label_smoothing=0.1``."""
+def smoothed_step(gan_class, make_gan) -> bool:
+    """Exercise 4.2: ``gan_class``, your TextbookGAN with a real target of 0.8: two steps of it must be those of
+    ganlib's ``GAN`` with ``label_smoothing=0.2``, losses and weights (``checks.step_differences``).
+    ``make_gan(gan_class, config)`` builds a compiled model of your class, as in the chapter."""
     import dataclasses
 
-    import keras
-    import tensorflow as tf
-
-    from .checks import copy_dropout_state
+    from .checks import step_differences
     from .config import Conditioning, GANConfig
-    from .data import training_images
-    from .training import build_gan
 
     exercise = "Exercise 4.2"
     if missing(gan_class):
-        return not_yet(exercise, "Write `SmoothGAN`, a TextbookGAN whose real target is 0.9, and assign the class.")
-    plain = dataclasses.replace(GANConfig(), ema=0.0, label_smoothing=0.1, conditioning=Conditioning())
-    reference = build_gan(plain)
-    mine = gan_class(keras.models.clone_model(reference.generator), keras.models.clone_model(reference.discriminator),
-                     plain.latent_dim)
-    mine.generator.set_weights(reference.generator.get_weights())
-    mine.discriminator.set_weights(reference.discriminator.get_weights())
-    mine.compile(keras.optimizers.Adam(plain.g_lr, beta_1=plain.beta_1),
-                 keras.optimizers.Adam(plain.d_lr, beta_1=plain.beta_1))
-    copy_dropout_state(mine.discriminator, reference.discriminator)
-    noise = reference.sample_noise(plain.batch_size)
-    mine.sample_noise = lambda batch_size: noise
-    batch = tf.constant(training_images(plain.batch_size, seed=1))
-    ours, theirs = mine.train_step(batch), reference.train_step(batch)
-    d_ours, d_theirs = float(ours["d_loss"]), float(theirs["d_loss"])
-    problems = []
-    if not _close(d_ours, d_theirs, rtol=1e-4):
-        problems.append(f"after one step your d_loss is {d_ours:.4f}, ganlib's with label_smoothing=0.1 is "
-                        f"{d_theirs:.4f}: use the target 0.9 for real images only (`0.9 * tf.ones_like(p_real)`); "
-                        "fakes keep 0, and the generator's loss keeps 1.")
-    if not _close(float(ours["g_loss"]), float(theirs["g_loss"]), rtol=1e-4):
-        problems.append("the generator's loss changed too: smoothing is for the discriminator's real targets only.")
-    return verdict(exercise, problems, f"one step matches ganlib's label_smoothing=0.1 (d_loss {d_ours:.4f}).")
+        return not_yet(exercise, "Write `SmootherGAN`, a TextbookGAN whose real target is 0.8, and assign the class.")
+    config = dataclasses.replace(GANConfig(), ema=0.0, label_smoothing=0.2, conditioning=Conditioning())
+    problems, agreed = step_differences(make_gan(gan_class, config), config)
+    if problems:
+        target = getattr(gan_class, "real_target", None)
+        problems.insert(0, f"your real target is {target}; ganlib's label_smoothing=0.2 means a target of 0.8 for "
+                           "real images only (fakes keep 0, and the generator's target stays 1)")
+    return verdict(exercise, problems, f"your class takes ganlib's step with label_smoothing=0.2: {agreed}.")
+
+
+def alternating_step(gan_class, make_gan) -> bool:
+    """Exercise 4.9: ``gan_class``, your AlternatingGAN with k = 2: two steps of it must be those of ganlib's
+    ``GAN`` with ``alternating=True, d_steps=2`` (``checks.step_differences``)."""
+    import dataclasses
+
+    from .checks import step_differences
+    from .config import Conditioning, GANConfig
+
+    exercise = "Exercise 4.9"
+    if missing(gan_class):
+        return not_yet(exercise, "Write `TwoStepGAN`, an AlternatingGAN whose k is 2, and assign the class.")
+    config = dataclasses.replace(GANConfig(), ema=0.0, label_smoothing=0.0, conditioning=Conditioning(),
+                                 alternating=True, d_steps=2)
+    problems, agreed = step_differences(make_gan(gan_class, config), config)
+    if problems:
+        problems.insert(0, f"your k is {getattr(gan_class, 'k', None)}; ganlib's d_steps=2 means two discriminator "
+                           "updates, each on fresh noise, before the generator's update")
+    return verdict(exercise, problems, f"your class takes ganlib's alternating steps with d_steps=2: {agreed}.")
 
 
 def history_epochs(epochs, run) -> bool:
-    """Exercise 4.6: ``epochs``, the epoch numbers in the history of the run folder ``run`` after an interruption."""
+    """Exercise 4.6: ``epochs``, the epoch numbers in the history of the run folder ``run``, which must have been
+    interrupted and resumed (its ``state.json`` records where each training session started)."""
     from .runs import read_state
 
     exercise = "Exercise 4.6"
     if missing(epochs):
-        return not_yet(exercise, "Set `epochs` to `[row[\"epoch\"] for row in history]` after rerunning the cell.")
+        return not_yet(exercise, "Interrupt the run, train again, and set `epochs` to "
+                                 "`[row[\"epoch\"] for row in resumed.history]`.")
     state = read_state(run)
     truth = [row["epoch"] for row in state["history"]] if state else []
+    resumed_at = [e for e in (state or {}).get("sessions", []) if e > 0]
     epochs = [int(e) for e in epochs]
     problems = []
     if epochs != truth:
-        problems.append("these are not the epochs the run folder recorded: take them from the `history` the "
-                        "training cell returned.")
+        problems.append("these are not the epochs the run folder recorded: take them from the history the second "
+                        "`train` returned.")
     elif epochs != list(range(1, len(epochs) + 1)):
         problems.append(f"the history has a gap or a repeat: {epochs}.")
-    return verdict(exercise, problems, f"epochs 1 to {len(epochs)}, each once: the rerun resumed from the last "
-                   "checkpoint instead of starting again.")
+    elif not resumed_at:
+        problems.append(f"{run} trained in one go: it was never resumed. Delete it, interrupt the first `train` "
+                        "during its second epoch, then train again.")
+    return verdict(exercise, problems, f"epochs 1 to {len(epochs)}, each once, though the run was interrupted and "
+                   f"resumed after epoch {resumed_at[0] if resumed_at else '?'}.")
 
 
 # Chapter 5 ---------------------------------------------------------------------------------------------------------

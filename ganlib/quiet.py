@@ -17,6 +17,8 @@ import os
 import sys
 import tempfile
 
+from .config import env_flag
+
 # Each is printed on every machine without a GPU, or on every CPU, and says nothing about the course's code.
 HARMLESS = (
     "All log messages before absl::InitializeLog() is called are written to STDERR",
@@ -48,7 +50,7 @@ class NativeStderrFilter:
         self.buffer = None
 
     def start(self) -> None:
-        if self.saved is not None or os.environ.get("GANLIB_VERBOSE", "").strip() in {"1", "true", "yes"}:
+        if self.saved is not None or env_flag("GANLIB_VERBOSE"):
             return
         sys.stderr.flush()
         self.buffer = tempfile.TemporaryFile()

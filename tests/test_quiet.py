@@ -98,3 +98,15 @@ def test_start_tensorflow_sizes_the_thread_pools(setting, expected):
 
         expected = cpu_threads(cores)
     assert (intra, inter) == expected
+
+
+@pytest.mark.parametrize("value, on", [("1", True), ("True", True), (" yes ", True), ("ON", True), ("0", False),
+                                       ("", False), ("no", False)])
+def test_every_switch_reads_its_variable_the_same_way(monkeypatch, value, on):
+    from ganlib import checks, exercises
+    from ganlib.config import env_flag, quick_mode
+
+    for name in ("GANLIB_QUICK", "GANLIB_STRICT", "GANLIB_GRADING", "GANLIB_VERBOSE"):
+        monkeypatch.setenv(name, value)
+    assert env_flag("GANLIB_VERBOSE") is on and quick_mode() is on and exercises.grading() is on
+    assert checks.strict() is on
