@@ -3,7 +3,8 @@
     python benchmarks/recipes.py --minutes 2 '{}' '{"batch_size": 32}' '{"label_smoothing": 0}'
     python benchmarks/recipes.py --epochs 6 --seeds 42 7 1 '{}' '{"ema": 0}'
 
-Each argument is a JSON dict of ``GANConfig`` changes from the course defaults ('{}' is the default recipe).
+Each argument is a JSON dict of ``GANConfig`` changes from the course defaults ('{}' is the default recipe), or
+``tutorial`` for the TensorFlow DCGAN tutorial's settings (``GANConfig.tutorial()``).
 Each variation trains from scratch for the same budget (``--minutes`` of wall-clock time, or ``--epochs``, which
 counts steps and so does not depend on how busy the machine is), once per seed of ``--seeds``; then the judge
 scores 10,000 samples. Prints one
@@ -30,6 +31,7 @@ def main(argv=None) -> int:
     p.add_argument("--minutes", type=float, default=2.0)
     p.add_argument("--epochs", type=int, default=None, help="a budget in epochs instead of minutes")
     p.add_argument("--seeds", type=int, nargs="*", default=None, help="train each variation once per seed")
+    p.add_argument("--n-train", type=int, default=None, help="train on this many digits (default: all 60,000)")
     p.add_argument("--n-eval", type=int, default=10000)
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "recipes.json"))
     args = p.parse_args(argv)
@@ -48,9 +50,11 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
     budget = {"epochs": args.epochs, "minutes": None} if args.epochs else {"epochs": 10_000, "minutes": args.minutes}
+    budget["n_train"] = args.n_train
     seeds = [{"seed": s} for s in args.seeds] if args.seeds else [{}]
-    for changes in (json.loads(spec) | seed for spec in args.variations for seed in seeds):
-        config = GANConfig().changed({**budget, **changes})
+    for spec, changes in ((spec, _changes(spec) | seed) for spec in args.variations for seed in seeds):
+        base = GANConfig.tutorial() if spec == "tutorial" else GANConfig()
+        config = base.changed({**budget, **{k: v for k, v in changes.items() if k != "recipe"}})
         run = Path(tempfile.mkdtemp(prefix="ganlib-recipe-"))
         try:
             result = train(config, run, x=x, y=y, verbose=0)
@@ -71,6 +75,10 @@ def main(argv=None) -> int:
         print(f"{json.dumps(row['changes']):<48}{row['epochs']:>7}{row['fid']:>9.2f}{row['classifier_score']:>8.3f}")
     print(f"\nwrote {out}")
     return 0
+
+
+def _changes(spec: str) -> dict:
+    return {"recipe": "tutorial"} if spec == "tutorial" else json.loads(spec)
 
 
 if __name__ == "__main__":

@@ -328,3 +328,31 @@ def save_rgb_gif(frames, path, fps: float = 8.0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     iio.imwrite(path, np.stack(frames), duration=durations, loop=0)
     return path
+
+
+def plot_seed_bars(groups: dict, xlabel: str, title: str = "", path=None, highlight: str | None = None):
+    """One horizontal bar per group at the median of its values, with each value (one per seed) as a dot: a
+    comparison over seeds that shows its spread.
+
+    Args:
+        groups: ``{name: [value per seed, ...]}``, drawn top to bottom in order.
+        xlabel: what the values are.
+        title: above the plot.
+        path: where to save the PNG, or None.
+        highlight: the group drawn in green (the others gray), or None.
+
+    Returns:
+        matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(groups) + 1.2))
+    for i, (name, values) in enumerate(groups.items()):
+        ax.barh(i, float(np.median(values)), color="tab:green" if name == highlight else "tab:gray", alpha=0.6)
+        ax.scatter(values, [i] * len(values), color="black", s=12, zorder=3)
+    ax.set_yticks(range(len(groups)), list(groups))
+    ax.invert_yaxis()
+    ax.set(xlabel=xlabel, title=title)
+    if path is not None:
+        fig.savefig(path, bbox_inches="tight")
+    return fig

@@ -86,13 +86,15 @@ def test_recipe_comparison_smoke(tmp_path, monkeypatch):
 
 def test_recipe_comparison_over_seeds_with_a_budget_in_epochs(tmp_path, monkeypatch):
     out = tmp_path / "extras.json"
-    run_script("recipes.py", ["--epochs", "1", "--seeds", "3", "4", "--n-eval", "200", "--out", str(out),
-                              '{"n_train": 256, "ema": 0}'], monkeypatch)
+    run_script("recipes.py", ["--epochs", "1", "--seeds", "3", "4", "--n-train", "512", "--n-eval", "200", "--out",
+                              str(out), '{"ema": 0}', "tutorial"], monkeypatch)
     results = json.loads(out.read_text())
     assert results["command"].startswith("python benchmarks/recipes.py --epochs 1 --seeds 3 4")
     assert results["epochs"] == 1 and results["minutes"] is None
-    assert [r["changes"] for r in results["rows"]] == [{"n_train": 256, "ema": 0, "seed": s} for s in (3, 4)]
-    assert [r["epochs"] for r in results["rows"]] == [1, 1] and results["rows"][0]["fid"] != results["rows"][1]["fid"]
+    rows = results["rows"]
+    assert [r["changes"] for r in rows] == [{"ema": 0, "seed": s} for s in (3, 4)] + [
+        {"recipe": "tutorial", "seed": s} for s in (3, 4)]
+    assert [r["epochs"] for r in rows] == [1] * 4 and rows[0]["fid"] != rows[1]["fid"]
 
 
 def test_failure_fixes_benchmark_smoke(tmp_path, monkeypatch):
