@@ -30,3 +30,18 @@ def tiny_config():
     from ganlib.config import GANConfig
 
     return GANConfig(gen_filters=(32, 16, 8), disc_filters=(8, 16), latent_dim=16, batch_size=64, epochs=2)
+
+
+@pytest.fixture(scope="session")
+def chapter_4():
+    """Chapter 4's own code, as a student runs it: its shown-code and drift-setup cells executed in order (the
+    classes TextbookGAN to CodeGAN and AlternatingGAN, and make_gan), as a dict of names."""
+    import json
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "04_training.ipynb"
+    namespace = {}
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if {"shown-code", "drift-setup"} & set(cell["metadata"].get("tags", [])):
+            exec(compile("".join(cell["source"]), f"04_training.ipynb:{cell['id']}", "exec"), namespace)
+    return namespace

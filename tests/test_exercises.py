@@ -2,7 +2,6 @@
 a message that says what is wrong; an unanswered exercise is "not yet", never an error, unless grading."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,30 +111,45 @@ def test_chapter_3_checks(capsys, small_x):
 def test_chapter_4_checks(capsys, tmp_path):
     from ganlib.runs import new_state, write_state
 
-    right(capsys, exercises.saturating_logs, {"g_loss": [-0.05]})
-    wrong(exercises.saturating_logs, {"g_loss": [3.2]}, match="still −log D")
+    # D(fake) 0.05: the mean of log(1 - D) lies between 2 log 0.95 - 0.05 = -0.153 and log 0.95 = -0.051.
+    right(capsys, exercises.saturating_logs, [{"g_loss": -0.06, "fake_score": 0.05}])
+    wrong(exercises.saturating_logs, [{"g_loss": 3.2, "fake_score": 0.05}], match="still −log D")
+    wrong(exercises.saturating_logs, [{"g_loss": -3.2, "fake_score": 0.05}], match="or log D")  # log D, not log(1-D)
+    wrong(exercises.saturating_logs, [{"g_loss": -0.06}], match="no `fake_score`")
     state = new_state()
     state["history"] = [{"epoch": 1}, {"epoch": 2}, {"epoch": 3}]
+    state["sessions"] = [0]
+    write_state(tmp_path, state)
+    wrong(exercises.history_epochs, [1, 2, 3], tmp_path, match="never resumed")  # a run that finished in one go
+    state["sessions"] = [0, 1]
     write_state(tmp_path, state)
     right(capsys, exercises.history_epochs, [1, 2, 3], tmp_path)
     wrong(exercises.history_epochs, [1, 2], tmp_path, match="not the epochs the run folder recorded")
 
 
-def _textbook_gan(real_target):
-    """Chapter 4's own TextbookGAN, from its shown-code cell, with ``real_target`` for real images (0.9: the
-    exercise's solution)."""
-    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "04_training.ipynb").read_text())["cells"]
-    (source,) = ["".join(c["source"]) for c in cells if "shown-code" in c["metadata"].get("tags", [])]
-    target = "bce(tf.ones_like(p_real), p_real)"
-    assert target in source
-    namespace = {}
-    exec(source.replace(target, f"bce({real_target} * tf.ones_like(p_real), p_real)"), namespace)
-    return namespace["TextbookGAN"]
+def test_label_smoothing_check_compares_the_steps_weights_with_ganlibs(capsys, chapter_4):
+    textbook, make_gan = chapter_4["TextbookGAN"], chapter_4["make_gan"]
+    right(capsys, exercises.smoothed_step, type("SmootherGAN", (textbook,), {"real_target": 0.8}), make_gan)
+    wrong(exercises.smoothed_step, textbook, make_gan, match="your real target is 1.0")
+
+    class NeverApplies(textbook):  # the right losses, but no update: the weights give it away
+        real_target = 0.8
+
+        def train_step(self, real):
+            d_apply, g_apply = self.d_optimizer.apply, self.g_optimizer.apply
+            self.d_optimizer.apply = self.g_optimizer.apply = lambda grads, variables: None
+            try:
+                return super().train_step(real)
+            finally:
+                self.d_optimizer.apply, self.g_optimizer.apply = d_apply, g_apply
+
+    wrong(exercises.smoothed_step, NeverApplies, make_gan, match="weight array")
 
 
-def test_label_smoothing_check_matches_ganlibs_step(capsys):
-    right(capsys, exercises.smoothed_step, _textbook_gan(0.9))
-    wrong(exercises.smoothed_step, _textbook_gan(1.0), match="use the target 0.9 for real images only")
+def test_algorithm_1_check_counts_the_discriminator_steps(capsys, chapter_4):
+    alternating, make_gan = chapter_4["AlternatingGAN"], chapter_4["make_gan"]
+    right(capsys, exercises.alternating_step, type("TwoStepGAN", (alternating,), {"k": 2}), make_gan)
+    wrong(exercises.alternating_step, alternating, make_gan, match="your k is 1")
 
 
 def test_chapter_5_checks(capsys, mnist, tmp_path):

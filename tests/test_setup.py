@@ -28,6 +28,36 @@ def test_environment_yml_pins_the_same_versions_as_requirements():
     assert "tensorflow" in req and req["keras"].startswith("3.")
 
 
+def test_the_package_floors_are_the_tested_versions_and_name_what_ganlib_imports():
+    import ast
+
+    import tomllib
+
+    floors = {}
+    for spec in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        name, _, floor = spec.partition(">=")
+        assert floor, f"pyproject.toml: {spec} has no floor (>=): give the version the course is tested with"
+        floors[name.strip().lower()] = tuple(int(p) for p in floor.split("."))
+    req = pins((ROOT / "requirements.txt").read_text().splitlines())
+    for name, floor in floors.items():
+        pinned = tuple(int(p) for p in req[name].split("."))
+        assert pinned[: len(floor)] >= floor, f"{name}: requirements.txt pins {req[name]}, below its floor {floor}"
+    imported = set()
+    for path in (ROOT / "ganlib").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    third_party = {"tensorflow", "keras", "numpy", "h5py", "matplotlib", "PIL", "imageio", "ipywidgets"}
+    declared = {"PIL" if n == "pillow" else n for n in floors}
+    assert third_party <= declared, f"ganlib imports {sorted(third_party - declared)}, which pyproject.toml omits"
+    # IPython comes with ipywidgets; imageio_ffmpeg is optional (MP4 export says to install it when missing).
+    optional = {"ganlib", "IPython", "imageio_ffmpeg"}
+    unexpected = imported - declared - set(__import__("sys").stdlib_module_names) - optional
+    assert not unexpected, f"ganlib imports {sorted(unexpected)}: declare it in pyproject.toml"
+
+
 def test_installed_versions_are_the_pinned_ones():
     from importlib.metadata import version
 

@@ -415,21 +415,23 @@ def test_your_own_gan_with_unseeded_noise_resumes_without_losing_an_epoch(textbo
     assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
 
 
-def test_your_own_gan_real_target_changes_the_history_and_frames(textbook_config, small_x, tmp_path):
-    from own_gan import textbook_gan
-
+def test_the_chapters_textbook_gan_with_real_target_1_and_0_9_trains_different_histories_and_frames(
+        textbook_config, small_x, tmp_path, chapter_4):
     from ganlib.metrics import FIDCallback
     from ganlib.runs import load_frames
 
     config = dataclasses.replace(textbook_config, epochs=2)
+    textbook, make_gan = chapter_4["TextbookGAN"], chapter_4["make_gan"]
     runs = {}
     for target in (1.0, 0.9):
         run = tmp_path / f"target-{target}"
+        gan_class = type("TextbookGAN", (textbook,), {"real_target": target})
         result = train(config, run, x=small_x, verbose=0, callbacks=[FIDCallback(n=200)],
-                       gan=textbook_gan(config, real_target=target))
+                       gan=make_gan(gan_class, config))
         runs[target] = (result.history, load_frames(run))
         assert [sorted(row) for row in result.history] == [["classes_covered", "classifier_score", "d_loss", "epoch",
-                                                            "fid", "g_loss", "seconds"]] * 2
+                                                            "fake_score", "fid", "g_loss", "real_score",
+                                                            "seconds"]] * 2
     (plain, plain_frames), (smooth, smooth_frames) = runs[1.0], runs[0.9]
     np.testing.assert_array_equal(plain_frames[0], smooth_frames[0])  # the same untrained generator
     assert not np.array_equal(plain_frames[-1], smooth_frames[-1])
