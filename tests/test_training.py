@@ -396,10 +396,11 @@ def test_your_own_gan_killed_mid_run_resumes_with_no_epoch_lost_or_repeated(text
     whole = train(textbook_config, tmp_path / "whole", x=small_x, verbose=0, gan=textbook_gan(textbook_config))
     assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
     assert read_state(tmp_path / "killed")["model"] == "own_gan.TextbookGAN"
-    # Its noise is drawn from (seed, step), the contract's seeded way: the resumed run is the uninterrupted one.
+    # Its noise is drawn from (seed, step), the contract's seeded way: the resumed run is the uninterrupted one (up
+    # to float32 rounding: its first epoch ran in another process, whose thread pools may add in another order).
     for a, b in zip(resumed.gan.get_weights(), whole.gan.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    assert [r["d_loss"] for r in resumed.history] == [r["d_loss"] for r in whole.history]
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose([r["d_loss"] for r in resumed.history], [r["d_loss"] for r in whole.history], rtol=1e-5)
     assert len(list((tmp_path / "killed" / "frames").glob("*.png"))) == 4
     np.testing.assert_array_equal(load_generator(tmp_path / "killed").get_weights()[0],
                                   resumed.gan.generator.get_weights()[0])
@@ -409,10 +410,14 @@ def test_your_own_gan_with_unseeded_noise_resumes_without_losing_an_epoch(textbo
     from own_gan import textbook_gan
 
     first = dataclasses.replace(textbook_config, epochs=1)
-    train(first, tmp_path, x=small_x, verbose=0, gan=textbook_gan(first, seeded_noise=False))
-    resumed = train(textbook_config, tmp_path, x=small_x, verbose=0, gan=textbook_gan(textbook_config,
-                                                                                      seeded_noise=False))
+    train(first, tmp_path / "resumed", x=small_x, verbose=0, gan=textbook_gan(first, seeded_noise=False))
+    resumed = train(textbook_config, tmp_path / "resumed", x=small_x, verbose=0,
+                    gan=textbook_gan(textbook_config, seeded_noise=False))
     assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
+    whole = train(textbook_config, tmp_path / "whole", x=small_x, verbose=0,
+                  gan=textbook_gan(textbook_config, seeded_noise=False))
+    # TensorFlow's hidden random state is not in the checkpoint: the resumed run drew other noise.
+    assert not all(np.allclose(a, b, atol=1e-4) for a, b in zip(resumed.gan.get_weights(), whole.gan.get_weights()))
 
 
 def test_the_chapters_textbook_gan_with_real_target_1_and_0_9_trains_different_histories_and_frames(
