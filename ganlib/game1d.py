@@ -103,5 +103,6 @@ def save_1d_gif(snaps: list, path, fps: float = 10.0):
     def draw(axes, i):
         draw_1d(axes[0], snaps[i])
         axes[0].legend(fontsize=7, loc="upper left")
+        axes[0].figure.tight_layout()
 
     return save_rgb_gif(figure_frames(draw, len(snaps), figsize=(5.0, 3.0)), path, fps)

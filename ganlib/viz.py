@@ -330,7 +330,8 @@ def save_rgb_gif(frames, path, fps: float = 8.0) -> Path:
     return path
 
 
-def plot_seed_bars(groups: dict, xlabel: str, title: str = "", path=None, highlight: str | None = None):
+def plot_seed_bars(groups: dict, xlabel: str, title: str = "", path=None, highlight: str | None = None,
+                   log: bool = False):
     """One horizontal bar per group at the median of its values, with each value (one per seed) as a dot: a
     comparison over seeds that shows its spread.
 
@@ -340,6 +341,7 @@ def plot_seed_bars(groups: dict, xlabel: str, title: str = "", path=None, highli
         title: above the plot.
         path: where to save the PNG, or None.
         highlight: the group drawn in green (the others gray), or None.
+        log: a logarithmic axis, for values of very different sizes.
 
     Returns:
         matplotlib.figure.Figure
@@ -352,7 +354,7 @@ def plot_seed_bars(groups: dict, xlabel: str, title: str = "", path=None, highli
         ax.scatter(values, [i] * len(values), color="black", s=12, zorder=3)
     ax.set_yticks(range(len(groups)), list(groups))
     ax.invert_yaxis()
-    ax.set(xlabel=xlabel, title=title)
+    ax.set(xlabel=xlabel, title=title, xscale="log" if log else "linear")
     if path is not None:
         fig.savefig(path, bbox_inches="tight")
     return fig
