@@ -106,6 +106,7 @@ def _run_cell(page, text: str, timeout_s: float = 240):
     # The prompt reads "[ ]:" before, "[*]:" while running and "[N]:" when done.
     while not any(ch.isdigit() for ch in prompt.inner_text()):
         if not started or ("*" not in prompt.inner_text() and time.monotonic() - pressed > 5):
+            _accept_dialog(page)
             # A key press right after the page loads can be lost while the editor starts: press again.
             cell.locator(".jp-InputArea-editor").click()
             page.keyboard.press("Shift+Enter")
@@ -117,6 +118,15 @@ def _run_cell(page, text: str, timeout_s: float = 240):
     errors = [t for t in cell.locator(".jp-OutputArea-output").all_inner_texts() if "Traceback" in t]
     assert not errors, f"the cell with {text!r} failed:\n{errors[-1]}"
     return cell
+
+
+def _accept_dialog(page) -> None:
+    # On a slow start JupyterLab may show a dialog (a kernel to choose, a notice) over the notebook, which would
+    # catch the click meant for a cell: take its default answer.
+    accept = page.locator(".jp-Dialog .jp-mod-accept")
+    if accept.count():
+        accept.first.click()
+        page.wait_for_timeout(500)
 
 
 def _wait_for_change(page, image, before: bytes, what: str, timeout_s: float = 30) -> bytes:
