@@ -121,10 +121,16 @@ def same_weights(what: str, mine, reference, rtol: float = 1e-4, atol: float = 1
     wa, wb = mine.get_weights(), reference.get_weights()
     if len(wa) != len(wb):
         return _verdict(what, [f"{len(wa)} weight arrays in yours, {len(wb)} in ganlib's"], "")
-    gaps = [float(np.abs(a - b).max()) for a, b in zip(wa, wb)]
-    bad = [i for i, (a, b) in enumerate(zip(wa, wb)) if a.shape != b.shape or not np.allclose(a, b, rtol, atol)]
+    gaps, bad = _weight_gaps(wa, wb, rtol, atol)
     problems = [f"weight array {i} ({wa[i].shape}) differs by up to {gaps[i]:.2e}" for i in bad]
     return _verdict(what, problems, f"all {len(wa)} weight arrays agree (largest gap {max(gaps):.1e})")
+
+
+def _weight_gaps(wa, wb, rtol, atol):
+    """Each pair of weight arrays' largest gap, and the indices of the pairs that differ beyond the tolerances."""
+    gaps = [float(np.abs(a - b).max()) for a, b in zip(wa, wb)]
+    bad = [i for i, (a, b) in enumerate(zip(wa, wb)) if a.shape != b.shape or not np.allclose(a, b, rtol, atol)]
+    return gaps, bad
 
 
 def copy_dropout_state(mine, reference) -> None:
@@ -192,10 +198,8 @@ def step_differences(mine, config, steps: int = 2) -> tuple[list[str], str]:
             problems.append(f"{key} after {steps} steps is {a:.5f} in yours, {b:.5f} in ganlib's")
     largest = 0.0
     for name, (a, b) in pairs.items():
-        wa, wb = a.get_weights(), b.get_weights()
-        gaps = [float(np.abs(x - y).max()) for x, y in zip(wa, wb)]
+        gaps, bad = _weight_gaps(a.get_weights(), b.get_weights(), rtol=1e-4, atol=1e-6)
         largest = max(largest, *gaps)
-        bad = [i for i, (x, y) in enumerate(zip(wa, wb)) if not np.allclose(x, y, rtol=1e-4, atol=1e-6)]
         if bad:
             problems.append(f"the {name}'s weight array {bad[0]} differs by up to {gaps[bad[0]]:.2e}")
     if all(np.array_equal(x, y) for x, y in zip(mine.generator.get_weights(), start)):

@@ -328,51 +328,48 @@ def saturating_logs(history) -> bool:
                    "and near 0 when the discriminator wins, which is where its gradient vanishes.")
 
 
-def smoothed_step(gan_class, make_gan) -> bool:
-    """Exercise 4.2: ``gan_class``, your TextbookGAN with a real target of 0.8: two steps of it must be those of
-    ganlib's ``GAN`` with ``label_smoothing=0.2``, losses and weights (``checks.step_differences``).
-    ``make_gan(gan_class, config)`` builds a compiled model of your class, as in the chapter."""
+def _step_exercise(exercise: str, todo: str, gan_class, make_gan, changes: dict, hint: str, what: str) -> bool:
+    """A chapter-4 exercise whose answer is a class that must take the steps of ganlib's ``GAN`` with
+    ``changes`` from the textbook config (no smoothing, average or code): ``hint`` heads the problems."""
     import dataclasses
 
     from .checks import step_differences
     from .config import Conditioning, GANConfig
 
-    exercise = "Exercise 4.2"
     if missing(gan_class):
-        return not_yet(exercise, "Write `SmootherGAN`, a TextbookGAN whose real target is 0.8, and assign the class.")
-    config = dataclasses.replace(GANConfig(), ema=0.0, label_smoothing=0.2, conditioning=Conditioning())
+        return not_yet(exercise, todo)
+    textbook = {"ema": 0.0, "label_smoothing": 0.0, "conditioning": Conditioning()}
+    config = dataclasses.replace(GANConfig(), **{**textbook, **changes})
     problems, agreed = step_differences(make_gan(gan_class, config), config)
-    if problems:
-        target = getattr(gan_class, "real_target", None)
-        problems.insert(0, f"your real target is {target}; ganlib's label_smoothing=0.2 means a target of 0.8 for "
-                           "real images only (fakes keep 0, and the generator's target stays 1)")
-    return verdict(exercise, problems, f"your class takes ganlib's step with label_smoothing=0.2: {agreed}.")
+    return verdict(exercise, [hint, *problems] if problems else [], f"your class takes ganlib's {what}: {agreed}.")
+
+
+def smoothed_step(gan_class, make_gan) -> bool:
+    """Exercise 4.2: ``gan_class``, your TextbookGAN with a real target of 0.8: two steps of it must be those of
+    ganlib's ``GAN`` with ``label_smoothing=0.2``, losses and weights (``checks.step_differences``).
+    ``make_gan(gan_class, config)`` builds a compiled model of your class, as in the chapter."""
+    return _step_exercise(
+        "Exercise 4.2", "Write `SmootherGAN`, a TextbookGAN whose real target is 0.8, and assign the class.",
+        gan_class, make_gan, {"label_smoothing": 0.2},
+        f"your real target is {getattr(gan_class, 'real_target', None)}; ganlib's label_smoothing=0.2 means a "
+        "target of 0.8 for real images only (fakes keep 0, and the generator's target stays 1)",
+        "step with label_smoothing=0.2")
 
 
 def alternating_step(gan_class, make_gan) -> bool:
     """Exercise 4.9: ``gan_class``, your AlternatingGAN with k = 2: two steps of it must be those of ganlib's
     ``GAN`` with ``alternating=True, d_steps=2`` (``checks.step_differences``)."""
-    import dataclasses
-
-    from .checks import step_differences
-    from .config import Conditioning, GANConfig
-
-    exercise = "Exercise 4.9"
-    if missing(gan_class):
-        return not_yet(exercise, "Write `TwoStepGAN`, an AlternatingGAN whose k is 2, and assign the class.")
-    config = dataclasses.replace(GANConfig(), ema=0.0, label_smoothing=0.0, conditioning=Conditioning(),
-                                 alternating=True, d_steps=2)
-    problems, agreed = step_differences(make_gan(gan_class, config), config)
-    if problems:
-        problems.insert(0, f"your k is {getattr(gan_class, 'k', None)}; ganlib's d_steps=2 means two discriminator "
-                           "updates, each on fresh noise, before the generator's update")
-    return verdict(exercise, problems, f"your class takes ganlib's alternating steps with d_steps=2: {agreed}.")
+    return _step_exercise(
+        "Exercise 4.9", "Write `TwoStepGAN`, an AlternatingGAN whose k is 2, and assign the class.",
+        gan_class, make_gan, {"alternating": True, "d_steps": 2},
+        f"your k is {getattr(gan_class, 'k', None)}; ganlib's d_steps=2 means two discriminator updates, each on "
+        "fresh noise, before the generator's update", "alternating steps with d_steps=2")
 
 
 def history_epochs(epochs, run) -> bool:
     """Exercise 4.6: ``epochs``, the epoch numbers in the history of the run folder ``run``, which must have been
     interrupted and resumed (its ``state.json`` records where each training session started)."""
-    from .runs import read_state
+    from .runs import read_state, resumed_at
 
     exercise = "Exercise 4.6"
     if missing(epochs):
@@ -380,7 +377,7 @@ def history_epochs(epochs, run) -> bool:
                                  "`[row[\"epoch\"] for row in resumed.history]`.")
     state = read_state(run)
     truth = [row["epoch"] for row in state["history"]] if state else []
-    resumed_at = [e for e in (state or {}).get("sessions", []) if e > 0]
+    resumed = resumed_at(state)
     epochs = [int(e) for e in epochs]
     problems = []
     if epochs != truth:
@@ -388,11 +385,11 @@ def history_epochs(epochs, run) -> bool:
                         "`train` returned.")
     elif epochs != list(range(1, len(epochs) + 1)):
         problems.append(f"the history has a gap or a repeat: {epochs}.")
-    elif not resumed_at:
+    elif not resumed:
         problems.append(f"{run} trained in one go: it was never resumed. Delete it, interrupt the first `train` "
                         "during its second epoch, then train again.")
     return verdict(exercise, problems, f"epochs 1 to {len(epochs)}, each once, though the run was interrupted and "
-                   f"resumed after epoch {resumed_at[0] if resumed_at else '?'}.")
+                   f"resumed after epoch {resumed[0] if resumed else '?'}.")
 
 
 # Chapter 5 ---------------------------------------------------------------------------------------------------------

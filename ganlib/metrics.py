@@ -419,9 +419,10 @@ class FIDCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         # Labels (a conditional GAN) are asked for equally often and checked; a latent code is not a label.
-        asked = conditioning_of(sampler_of(self.model))
+        sampler = sampler_of(self.model)
+        asked = conditioning_of(sampler)
         labels = balanced_labels(self.n, asked.size) if asked.kind == LABELS else None
-        feats, probs = judge_outputs(generate(sampler_of(self.model), self.n, seed=self.seed, labels=labels))
+        feats, probs = judge_outputs(generate(sampler, self.n, seed=self.seed, labels=labels))
         self.histograms.append(class_histogram(probs))
         if logs is not None:
             if labels is not None:

@@ -106,6 +106,17 @@ def new_state(model_class: str | None = None) -> dict:
     return {"epoch": 0, "seconds": 0.0, "history": [], "checkpoint": None, "model": model_class}
 
 
+def start_session(state: dict) -> None:
+    """Note in ``state`` that a training session starts at its current epoch (``state["sessions"]`` lists where
+    each one started: a run that was interrupted and resumed has a start after 0). Saved with the next checkpoint."""
+    state["sessions"] = [*state.get("sessions", []), state["epoch"]]
+
+
+def resumed_at(state: dict | None) -> list[int]:
+    """The epochs a run was resumed from (its sessions' starts after 0), from its ``state.json`` dict or None."""
+    return [e for e in (state or {}).get("sessions", []) if e > 0]
+
+
 def read_state(run) -> dict | None:
     """The run's ``state.json`` as a dict (``epoch``, ``seconds``, ``history``: one dict per epoch,
     ``checkpoint``, and ``best`` / ``generator_epoch`` when scored), or None for a new run.

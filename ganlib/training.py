@@ -167,7 +167,7 @@ def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best
         result.stopped = "already done"
     else:
         x, y = _training_data(config, x, y)
-        state["sessions"] = [*state.get("sessions", []), state["epoch"]]  # where each session started
+        runs.start_session(state)
         steps = len(x) // config.batch_size
         # Keras's loop of several steps per call fails under tf.distribute (Keras 3.15): one step per call there.
         distributed = isinstance(strategy, (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy))
