@@ -3,6 +3,7 @@
 # make browser install Debian's Chromium, system-wide, for the browser test (asks apt-get; CI runs it)
 # make course  run every notebook head-less with the real course settings; writes figures/ and figures/training.gif
 # make test    ruff, then pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
+# make test-fast   ruff, then the tests that train nothing for long and need no browser or network (under 2 minutes)
 # make lab     open JupyterLab on the course
 # make student the student edition (solutions and mark schemes taken out of notebooks/solutions) in build/student
 # make site    the course as a static HTML site (build/site/_build/html), from make course's executed chapters,
@@ -16,7 +17,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup course test lab data clean student benchmark pretrained pretrained-conditional browser wheel site
+.PHONY: setup course test test-fast lab data clean student benchmark pretrained pretrained-conditional browser wheel site
 
 setup: $(STAMP)
 
@@ -58,17 +59,19 @@ course: setup data
 	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif   Times: build/course/timings.txt"
 
 # Three runs side by side (each leaves a core idle much of the time): pytest, and nbval on two halves of the
-# course. Each half runs its chapters (the student edition) first, then their solved copies, which resume the
-# chapters' finished runs. The reports follow, in that order; they are also in build/test-logs/.
+# course. nbval runs each chapter once, with each exercise twice: as the student edition has it (its checks
+# must say "not yet" without failing), then solved (python -m tools.edition --tested, in build/nbval/). The
+# reports follow, in that order, with the 15 slowest tests; they are also in build/test-logs/.
 NBVAL := $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
-FIRST_HALF := $(sort $(wildcard notebooks/0[1-5]*.ipynb)) $(sort $(wildcard notebooks/solutions/0[1-5]*.ipynb))
-SECOND_HALF := $(sort $(wildcard notebooks/0[6-9]*.ipynb)) notebooks/index.ipynb \
-  $(sort $(wildcard notebooks/solutions/0[6-9]*.ipynb))
+TESTED := $(patsubst notebooks/solutions/%,build/nbval/%,$(sort $(wildcard notebooks/solutions/0*.ipynb)))
+FIRST_HALF := $(foreach n,1 2 3 4 5,$(filter build/nbval/0$(n)%,$(TESTED)))
+SECOND_HALF := $(filter-out $(FIRST_HALF),$(TESTED)) notebooks/index.ipynb
 test: setup data
-	$(BIN)/ruff check ganlib tests benchmarks
+	$(BIN)/ruff check ganlib tests benchmarks tools
 	@mkdir -p build/test-logs
-	@echo "pytest tests, and nbval on chapters 1-5 and 6-8 with their solved copies: running side by side"
-	@GANLIB_QUICK=1 $(BIN)/python -m pytest -q tests > build/test-logs/tests.log 2>&1 & a=$$!; \
+	$(BIN)/python -m tools.edition --tested notebooks/solutions build/nbval
+	@echo "pytest tests, and nbval on chapters 1-5 and 6-8 (each exercise unsolved, then solved): running side by side"
+	@GANLIB_QUICK=1 $(BIN)/python -m pytest -q --durations=15 tests > build/test-logs/tests.log 2>&1 & a=$$!; \
 	GANLIB_QUICK=1 $(NBVAL) $(FIRST_HALF) > build/test-logs/chapters-1-5.log 2>&1 & b=$$!; \
 	GANLIB_QUICK=1 $(NBVAL) $(SECOND_HALF) > build/test-logs/chapters-6-8.log 2>&1 & c=$$!; \
 	wait $$a; ra=$$?; wait $$b; rb=$$?; wait $$c; rc=$$?; \
@@ -76,15 +79,22 @@ test: setup data
 	echo "exit status: pytest tests $$ra, nbval chapters 1-5 $$rb, nbval chapters 6-8 $$rc"; \
 	test $$ra = 0 && test $$rb = 0 && test $$rc = 0
 
+# The tests marked slow (training, benchmarks, other processes), browser or network are left out: see pyproject.toml.
+test-fast: setup data
+	$(BIN)/ruff check ganlib tests benchmarks tools
+	GANLIB_QUICK=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow and not browser and not network" \
+	  --durations=5 tests
+
 # The solved chapters in notebooks/solutions carry nbgrader's markers; the student edition drops the solutions
 # and mark schemes and keeps the scaffolds (the chapters in notebooks/ are that same edition).
 # Needs no environment: the edition writer uses Python's standard library only.
 student:
-	$(PYTHON) -m ganlib.edition notebooks/solutions build/student
+	$(PYTHON) -m tools.edition notebooks/solutions build/student
 	cp notebooks/index.ipynb build/student/
 
 # The package as pip builds it, for Colab or any machine without this folder: dist/ganlib-VERSION-py3-none-any.whl
 wheel:
+	rm -rf build/lib build/bdist.*  # setuptools' staging, which keeps modules that have left ganlib
 	$(PYTHON) -m pip wheel --no-deps --quiet -w dist .
 	@ls dist/*.whl
 
@@ -114,7 +124,7 @@ define retrain
 	$(BIN)/python -m ganlib train --out $(1) --fid --keep-best $(2)
 	$(BIN)/python -m ganlib evaluate --checkpoint $(1) --n 10000 --record
 	$(BIN)/python -m ganlib export --checkpoint $(1) --out $(1)/generator.keras
-	$(BIN)/python -m ganlib card --checkpoint $(1)
+	$(BIN)/python -m tools.cards $(1)
 	rm -rf $(1)/ckpt-*.weights.h5 $(1)/best-generator.weights.h5 $(1)/frames $(1)/.lock
 endef
 # The unconditional generator: the default recipe (ten InfoGAN latent codes at weight 0.05, learnt without

@@ -1,4 +1,4 @@
-"""Command line for scripted use: ``python -m ganlib {train,generate,evaluate,gif,train-judge,data} …``."""
+"""Command line for scripted use: ``python -m ganlib {train,generate,evaluate,gif,export,train-judge,data} …``."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def _generate(checkpoint: str, n: int, seed: int, digit: int | None = None):
     from .config import CODE, NONE
     from .models import conditioning_of
     from .runs import PRETRAINED, load_generator
-    from .training import balanced_labels, generate
+    from .training import generate
 
     try:
         generator = load_generator(checkpoint)
@@ -120,7 +120,7 @@ def _generate(checkpoint: str, n: int, seed: int, digit: int | None = None):
         return generate(generator, n, seed=seed), None
     if digit is not None and not 0 <= digit < classes:
         raise SystemExit(f"--digit {digit}: choose a digit from 0 to {classes - 1}.")
-    labels = balanced_labels(n, classes) if digit is None else np.full(n, digit, dtype="int32")
+    labels = conditioning.default_values(n) if digit is None else np.full(n, digit, dtype="int32")
     return generate(generator, n, seed=seed, labels=labels), labels
 
 
@@ -194,21 +194,6 @@ def _cmd_export(args) -> int:
     return 0
 
 
-def _cmd_card(args) -> int:
-    from .cards import write_model_card
-
-    print(f"wrote {write_model_card(args.checkpoint)}")
-    return 0
-
-
-def _cmd_badges(args) -> int:
-    from .badges import set_repository
-
-    set_repository(args.url)
-    print(f"pyproject.toml, the chapters' Colab badges and the README's install line now point at {args.url}")
-    return 0
-
-
 def _cmd_train_judge(args) -> int:
     from .metrics import JUDGE_WEIGHTS, train_judge
 
@@ -239,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``python -m ganlib`` argument parser, one sub-command per task."""
     p = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
     p.add_argument("--debug", action="store_true", help="show the full traceback of an error")
-    # Sub-commands that never touch TensorFlow (badges, data) set this to False and start faster.
+    # Sub-commands that never touch TensorFlow (data) set this to False and start faster.
     p.set_defaults(tensorflow=True)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -304,14 +289,6 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--checkpoint", required=True, help="run folder, 'pretrained' or 'pretrained-conditional'")
     x.add_argument("--out", required=True, help="FILE.keras")
     x.set_defaults(func=_cmd_export)
-
-    c = sub.add_parser("card", help="write a run's MODEL_CARD.md from its records and the judge's measurements")
-    c.add_argument("--checkpoint", required=True, help="run folder, 'pretrained' or 'pretrained-conditional'")
-    c.set_defaults(func=_cmd_card)
-
-    b = sub.add_parser("badges", help="set the course's repository address and write the Colab badges from it")
-    b.add_argument("url", help="the public repository's https address (on GitHub: github.com/OWNER/REPO)")
-    b.set_defaults(func=_cmd_badges, tensorflow=False)
 
     j = sub.add_parser("train-judge", help="retrain the MNIST classifier behind the metrics")
     j.add_argument("--epochs", type=int, default=8)

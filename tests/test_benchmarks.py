@@ -17,6 +17,7 @@ def run_script(name, args, monkeypatch):
         assert e.code == 0
 
 
+@pytest.mark.slow
 def test_speed_benchmark_smoke(tmp_path, monkeypatch, capsys):
     out = tmp_path / "speed.json"
     figure = tmp_path / "ladder.png"
@@ -66,6 +67,7 @@ def test_layer_flops_are_counted_from_the_shapes():
     assert speed.forward_flops(model) == 2 * (4 * 4 * 1 * 8 * 14 * 14 + 3 * 3 * 8 * 2 * 14 * 14 + 28 * 28 * 2 * 5)
 
 
+@pytest.mark.slow
 def test_panel_preview_times_each_epoch_of_the_panel():
     from ganlib.config import GANConfig
 
@@ -74,6 +76,7 @@ def test_panel_preview_times_each_epoch_of_the_panel():
     assert all(0 <= row["sure_share"] <= 1 and 0 <= row["kinds_sure"] <= 10 for row in rows)
 
 
+@pytest.mark.slow
 def test_recipe_comparison_smoke(tmp_path, monkeypatch):
     out = tmp_path / "recipes.json"
     run_script("recipes.py", ["--minutes", "0.03", "--n-eval", "200", "--out", str(out), '{"batch_size": 64}',
@@ -84,6 +87,7 @@ def test_recipe_comparison_smoke(tmp_path, monkeypatch):
     assert rows[1]["changes"] == {"conditional": True} and rows[1]["fid"] > 0
 
 
+@pytest.mark.slow
 def test_recipe_comparison_over_seeds_with_a_budget_in_epochs(tmp_path, monkeypatch):
     out = tmp_path / "extras.json"
     run_script("recipes.py", ["--epochs", "1", "--seeds", "3", "4", "--n-train", "512", "--n-eval", "200", "--out",
@@ -97,6 +101,7 @@ def test_recipe_comparison_over_seeds_with_a_budget_in_epochs(tmp_path, monkeypa
     assert [r["epochs"] for r in rows] == [1] * 4 and rows[0]["fid"] != rows[1]["fid"]
 
 
+@pytest.mark.slow
 def test_failure_fixes_benchmark_smoke(tmp_path, monkeypatch):
     out = tmp_path / "failures.json"
     run_script("failures.py", ["--failures", "discriminator wins", "--fixes", "none", "R1 penalty", "--epochs", "1",
@@ -110,6 +115,7 @@ def test_failure_fixes_benchmark_smoke(tmp_path, monkeypatch):
     assert all(r["fid"] > 0 and 0 <= r["recall"] <= 1 and len(r["fid_per_epoch"]) == 1 for r in rows)
 
 
+@pytest.mark.slow
 def test_thread_pools_benchmark_smoke(tmp_path, monkeypatch):
     out = tmp_path / "threads.json"
     run_script("threads.py", ["--settings", "1,1", "tf", "--rounds", "1", "--steps", "2", "--out", str(out)],

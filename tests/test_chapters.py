@@ -118,6 +118,7 @@ CHAPTERS = [
 
 @pytest.mark.parametrize("name, agreed, chapter_edit, chapter_says, ganlib_edit, ganlib_says", CHAPTERS,
                          ids=[c[0] for c in CHAPTERS])
+@pytest.mark.slow
 def test_chapter_code_agrees_with_ganlib_and_an_edit_on_either_side_is_caught(
         tmp_path, monkeypatch, capsys, name, agreed, chapter_edit, chapter_says, ganlib_edit, ganlib_says):
     run_chapter(name, tmp_path)

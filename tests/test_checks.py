@@ -74,6 +74,7 @@ def test_copy_dropout_state_gives_the_same_masks():
     np.testing.assert_array_equal(a(x, training=True), b(x, training=True))
 
 
+@pytest.mark.slow
 def test_same_step_proves_a_textbook_model_is_ganlibs_step_and_names_what_differs(capsys, tiny_config):
     import dataclasses
 

@@ -15,6 +15,7 @@ def refused(capsys, match, argv):
     assert re.search(match, err) and err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
 
 
+@pytest.mark.slow
 def test_train_generate_evaluate_round_trip(tmp_path, capsys, mnist):
     run = tmp_path / "run"
     assert main(["train", "--out", str(run), "--epochs", "1", "--n-train", "256", "--batch-size", "64",
@@ -93,6 +94,7 @@ def test_digit_is_refused_where_it_cannot_be_honoured(tmp_path, capsys):
     refused(capsys, "not a training run folder", ["generate", "--checkpoint", str(tmp_path / "nothing"), "--out", out])
 
 
+@pytest.mark.slow
 def test_a_run_without_codes_refuses_digit(tmp_path, capsys):
     run = tmp_path / "plain"
     assert main(["train", "--out", str(run), "--quick", "--epochs", "1", "--n-train", "256", "--batch-size", "64",
@@ -180,7 +182,7 @@ def test_a_bad_thread_pool_setting_is_one_line(capsys, monkeypatch, tmp_path):
     refused(capsys, r"GANLIB_THREADS='fast': give two positive integers", generate_one(tmp_path))
 
 
-def test_data_and_badges_do_not_start_tensorflow(monkeypatch, mnist, capsys, tmp_path):
+def test_data_does_not_start_tensorflow(monkeypatch, mnist, capsys, tmp_path):
     def refuse():
         raise AssertionError("started TensorFlow")
 

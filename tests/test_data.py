@@ -158,6 +158,7 @@ def test_load_images_npz_and_bad_input(mnist, tmp_path):
         data.load_images(tmp_path / "empty")
 
 
+@pytest.mark.network
 @pytest.mark.skipif(__import__("shutil").which("apt-get") is None, reason="needs Debian's apt-get")
 def test_fashion_mnist_through_the_checksummed_idx_path(tmp_path):
     (x, y), (xt, yt) = data.load_fashion_mnist(tmp_path, sources=("apt:dataset-fashion-mnist",), use_keras=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ganlib import edition
+from tools import edition
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLVED = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
@@ -23,11 +23,11 @@ def test_every_chapter_has_a_solved_copy():
 
 @pytest.mark.parametrize("solved", SOLVED, ids=lambda p: p.name)
 def test_the_course_chapter_is_the_student_edition_of_its_solved_copy(solved):
-    """Edit the solved copy, then `python -m ganlib.edition notebooks/solutions notebooks`."""
+    """Edit the solved copy, then `python -m tools.edition notebooks/solutions notebooks`."""
     student = edition.student_notebook(json.loads(solved.read_text()), solved.name)
     assert student == json.loads((ROOT / "notebooks" / solved.name).read_text()), (
         f"notebooks/{solved.name} is not the student edition of notebooks/solutions/{solved.name}: run "
-        "python -m ganlib.edition notebooks/solutions notebooks")
+        "python -m tools.edition notebooks/solutions notebooks")
 
 
 @pytest.mark.parametrize("solved", SOLVED, ids=lambda p: p.name)
@@ -79,3 +79,27 @@ def test_unbalanced_markers_are_named():
     with pytest.raises(ValueError, match=r"ch\.ipynb, cell 3: '### BEGIN SOLUTION' is never closed"):
         edition.student_cell(cell, "ch.ipynb, cell 3")
     assert edition.main(["nowhere", "out"]) == 1
+
+
+def _code(cells_):
+    return [c["source"] for c in cells_ if c["cell_type"] == "code"]
+
+
+def _in_order(part, whole):
+    rest = iter(whole)
+    return all(any(cell == other for other in rest) for cell in part)
+
+
+@pytest.mark.parametrize("solved", SOLVED, ids=lambda p: p.name)
+def test_the_tested_notebook_runs_the_student_chapter_and_the_solved_one(solved):
+    """make test runs one notebook per chapter: every code cell of the student chapter, in its order, and every
+    code cell of the solved copy, in its order, with the chapter's own cells once and each check twice."""
+    solved_nb = json.loads(solved.read_text())
+    tested = edition.tested_notebook(solved_nb, solved.name)
+    code, student = _code(tested["cells"]), _code(edition.student_notebook(solved_nb)["cells"])
+    assert _in_order(student, code) and _in_order(_code(solved_nb["cells"]), code)
+    checks = [c for c in solved_nb["cells"] if "check" in c["metadata"].get("tags", [])]
+    assert len(code) == len(_code(solved_nb["cells"])) + sum(
+        s != c for s, c in zip(student, _code(solved_nb["cells"]))) + len(checks)
+    ids = [c["id"] for c in tested["cells"]]
+    assert len(ids) == len(set(ids))

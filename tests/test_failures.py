@@ -29,6 +29,7 @@ def test_memorisation_repeats_a_hundred_digits():
     assert 0 < threshold < 10
 
 
+@pytest.mark.slow
 def test_a_lab_run_records_every_step_and_epoch_and_reports(tmp_path):
     seen = []
     run = failures.run_lab("saturating loss", "none", tmp_path / "run", budget=TINY, every=1, fid_samples=200,
@@ -42,6 +43,7 @@ def test_a_lab_run_records_every_step_and_epoch_and_reports(tmp_path):
     assert len(fig.axes) == 5
 
 
+@pytest.mark.slow
 def test_failure_lab_widget_trains_and_draws_each_epoch(tmp_path):
     lab = widgets.failure_lab(tmp_path, budget=TINY, failure="divergence", fix="spectral norm", background=False)
     assert lab.plot.value == b""

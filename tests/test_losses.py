@@ -89,6 +89,7 @@ def test_config_names_the_allowed_losses_and_gives_the_discriminator_raw_scores_
 
 @pytest.mark.parametrize("changes", [dict(loss="saturating"), dict(loss="hinge", spectral_norm=True),
                                      dict(loss="wgan-gp"), dict(r1_weight=1.0, conditioning="labels:10")])
+@pytest.mark.slow
 def test_every_loss_trains_and_logs_finite_values_per_step(tmp_path, changes):
     config = dataclasses.replace(GANConfig(epochs=1, n_train=128, batch_size=32, steps_per_execution=1), **changes)
     x = training_images(128, seed=0)

@@ -12,6 +12,7 @@ def test_digits(mnist):
     return xt, yt
 
 
+@pytest.mark.slow
 def test_shipped_judge_is_accurate(test_digits):
     xt, yt = test_digits
     _, probs = metrics.judge_outputs(xt)
@@ -28,6 +29,7 @@ def test_frechet_distance_of_known_gaussians():
     assert metrics.frechet_distance(a, rng.standard_normal((20000, 4)) + 3) == pytest.approx(36, rel=0.02)
 
 
+@pytest.mark.slow
 def test_real_vs_real_is_small_and_noise_is_huge(mnist):
     (x, _), (xt, _) = mnist
     real, _ = metrics.judge_outputs(x[:2000])
@@ -39,6 +41,7 @@ def test_real_vs_real_is_small_and_noise_is_huge(mnist):
     assert fid_real < 20 and fid_noise > 20 * fid_real, (fid_real, fid_noise)
 
 
+@pytest.mark.slow
 def test_copies_of_training_images_are_flagged_as_memorised(mnist):
     (x, _), _ = mnist
     copies = x[np.random.default_rng(1).choice(len(x), 1000, replace=False)]
@@ -69,6 +72,7 @@ def test_label_agreement_is_the_judges_accuracy_on_true_labels(test_digits):
         metrics.label_agreement(probs, yt[:10])
 
 
+@pytest.mark.slow
 def test_evaluate_reports_label_agreement_when_labels_are_given(test_digits):
     xt, yt = test_digits
     report = metrics.evaluate(xt[:500], labels=yt[:500])
@@ -93,6 +97,7 @@ def test_blends_of_two_digits_are_counted_as_unsure(test_digits):
     assert metrics.unsure_fraction(metrics.judge_outputs(blends)[1]) > 0.3
 
 
+@pytest.mark.slow
 def test_class_gap_against_uniform_and_against_real_shares(test_digits):
     xt, yt = test_digits
     probs = metrics.judge_outputs(xt)[1]

@@ -24,6 +24,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_setup_and_a_first_training_keep_stderr_free_of_harmless_noise(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "GANLIB_VERBOSE")}
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300,
@@ -79,6 +80,7 @@ def test_a_bad_threads_setting_says_what_to_write(setting):
         cpu_threads(2, setting)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting, expected", [(None, "rule"), ("3,1", (3, 1)), ("tf", (0, 0))])
 def test_start_tensorflow_sizes_the_thread_pools(setting, expected):
     # A fresh process: the pools can only be set before TensorFlow runs anything.

@@ -78,8 +78,8 @@ def test_notebook_output_policy(nb):
     for cell in cells:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None, f"{nb.name}: strip outputs"
-    # A Colab badge only where the course's repository address is set (python -m ganlib badges URL).
-    from ganlib.badges import repository_url
+    # A Colab badge only where the course's repository address is set (python -m tools.badges URL).
+    from tools.badges import repository_url
 
     assert ("colab-badge" in "".join(cells[0]["source"])) == bool(repository_url()), f"{nb.name}: badges"
 
@@ -111,16 +111,16 @@ def test_teaching_chapters_show_their_code_and_check_it_against_ganlib(name):
 
 
 def test_badges_and_install_lines_are_what_the_badges_command_writes():
-    from ganlib.badges import render
+    from tools.badges import render
 
     for path, text in render(write=False).items():
-        assert path.read_text() == text, f"{path.name} differs: run `python -m ganlib badges URL` (or render())"
+        assert path.read_text() == text, f"{path.name} differs: run `python -m tools.badges URL` (or render())"
 
 
 def test_setting_the_repository_writes_every_badge_from_it(tmp_path):
     import shutil
 
-    from ganlib.badges import repository_url, set_repository
+    from tools.badges import repository_url, set_repository
 
     for name in ("README.md", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
@@ -150,12 +150,13 @@ PUBLIC = ("https://colab.research.google.com/assets/colab-badge.svg", "https://o
 
 
 def test_no_invented_address():
-    from ganlib.badges import repository_url
+    from tools.badges import repository_url
 
     allowed = set(PUBLIC)
     url = repository_url()
-    # badges.py is left out: it holds the templates the addresses are written from, not addresses.
-    code = [p for p in sorted((ROOT / "ganlib").rglob("*.py")) if p.name != "badges.py"]
+    # tools/badges.py is left out: it holds the templates the addresses are written from, not addresses.
+    code = [p for p in [*sorted((ROOT / "ganlib").rglob("*.py")), *sorted((ROOT / "tools").glob("*.py"))]
+            if p.name != "badges.py"]
     files = [ROOT / "README.md", *sorted((ROOT / "notebooks").glob("*.ipynb")), *code,
              *sorted((ROOT / "ganlib" / "assets").rglob("*.md")), *sorted((ROOT / "docs").glob("*.md"))]
     for path in files:

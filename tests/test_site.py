@@ -25,6 +25,8 @@ PAGES = ["index.html", "01_data.html", "02_generator.html", "03_discriminator.ht
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def site():

@@ -89,6 +89,7 @@ def test_slerp_keeps_the_ends():
     np.testing.assert_allclose(widgets.slerp(a, b, 1.0), b, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_training_panel_trains_previews_and_exports(small_x, tiny_config, tmp_path):
     import dataclasses
 
@@ -126,6 +127,7 @@ def test_training_panel_trains_your_own_gan(small_x, tiny_config, tmp_path):
     assert "epoch 1: d_loss" in panel.status.value and decode(panel.preview.value).ndim == 2
 
 
+@pytest.mark.slow
 def test_training_panel_stops_and_resumes(small_x, tiny_config, tmp_path, monkeypatch):
     import dataclasses
 

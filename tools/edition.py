@@ -11,8 +11,8 @@ needing nbgrader:
 - in a question (an nbgrader task cell), the lines from ``=== BEGIN MARK SCHEME ===`` to
   ``=== END MARK SCHEME ===`` go.
 
-``python -m ganlib.edition notebooks/solutions build/student`` writes the student edition (``make student``);
-``python -m ganlib.edition notebooks/solutions notebooks`` rewrites the course's own chapters, which are the
+``python -m tools.edition notebooks/solutions build/student`` writes the student edition (``make student``);
+``python -m tools.edition notebooks/solutions notebooks`` rewrites the course's own chapters, which are the
 student edition too.
 """
 
@@ -78,8 +78,41 @@ def student_notebook(notebook: dict, name: str = "the notebook") -> dict:
     return notebook
 
 
-def write_edition(solved_dir, out_dir) -> list[Path]:
-    """Write the student edition of every ``*.ipynb`` in ``solved_dir`` to ``out_dir``.
+def tested_notebook(notebook: dict, name: str = "the notebook") -> dict:
+    """The notebook that ``make test`` runs for a chapter: the chapter once, with each exercise twice, first as
+    the student edition has it (the scaffold and its checks, which must say "not yet" without failing), then
+    solved (the solution and the same checks, which must pass). One kernel runs both editions' cells, and the
+    chapter's own cells (its training, its figures) only once.
+
+    Args:
+        notebook: a solved chapter (nbformat 4 dict).
+        name: named in the error for unbalanced markers.
+
+    Returns:
+        dict: a new notebook.
+    """
+    notebook = copy.deepcopy(notebook)
+    cells, out, i = notebook["cells"], [], 0
+    while i < len(cells):
+        student = student_cell(cells[i], f"{name}, cell {i}")
+        if cells[i]["cell_type"] != "code" or student["source"] == cells[i]["source"]:
+            out.append(cells[i])
+            i += 1
+            continue
+        end = i + 1
+        while end < len(cells) and "check" in cells[end]["metadata"].get("tags", []):
+            end += 1
+        checks = cells[i + 1:end]
+        out += [{**student, "id": f"{student['id']}-student"}, *({**copy.deepcopy(c), "id": f"{c['id']}-student"}
+                                                                for c in checks), cells[i], *checks]
+        i = end
+    notebook["cells"] = out
+    return notebook
+
+
+def write_edition(solved_dir, out_dir, tested: bool = False) -> list[Path]:
+    """Write the student edition of every ``*.ipynb`` in ``solved_dir`` to ``out_dir`` (``tested``: the
+    notebooks ``make test`` runs instead, see ``tested_notebook``).
 
     Returns:
         list[Path]: the notebooks written.
@@ -91,7 +124,8 @@ def write_edition(solved_dir, out_dir) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sources:
-        notebook = student_notebook(json.loads(source.read_text(encoding="utf-8")), source.name)
+        make = tested_notebook if tested else student_notebook
+        notebook = make(json.loads(source.read_text(encoding="utf-8")), source.name)
         target = out_dir / source.name
         target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(target)
@@ -100,15 +134,18 @@ def write_edition(solved_dir, out_dir) -> list[Path]:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    tested = argv[:1] == ["--tested"]
+    argv = argv[1:] if tested else argv
     if len(argv) != 2:
-        print("usage: python -m ganlib.edition SOLVED_DIR OUT_DIR   (e.g. notebooks/solutions build/student)")
+        print("usage: python -m tools.edition [--tested] SOLVED_DIR OUT_DIR   (e.g. notebooks/solutions "
+              "build/student; --tested: the notebooks make test runs, each exercise unsolved then solved)")
         return 2
     try:
-        written = write_edition(*argv)
+        written = write_edition(*argv, tested=tested)
     except (OSError, ValueError) as error:
         print(f"error: {error}")
         return 1
-    print(f"student edition: {len(written)} notebooks in {argv[1]}")
+    print(f"{'tested' if tested else 'student'} edition: {len(written)} notebooks in {argv[1]}")
     return 0
 
 

@@ -2,20 +2,22 @@
 
 The repository's address is ``[project.urls] Repository`` in ``pyproject.toml``. Until it is set, the chapters
 show no Colab badge and tell a Colab user how to install the course from a wheel or a clone; once it is set,
-``python -m ganlib badges URL`` stores it and writes every chapter's badge and the README's install line.
+``python -m tools.badges URL`` (from the repository's folder) stores it and writes every chapter's badge and the
+README's install line.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
-from .files import atomic_write, project_root
+from ganlib.files import atomic_write, project_root
 
 BADGE_MARK = "colab-badge.svg"
 SETUP_MARK = "**On Colab**"
-README_START, README_END = "<!-- install: written by `python -m ganlib badges` -->", "<!-- /install -->"
+README_START, README_END = "<!-- install: written by `python -m tools.badges` -->", "<!-- /install -->"
 
 
 def repository_url(root=None) -> str | None:
@@ -55,7 +57,7 @@ def _readme_install(url: str | None) -> str:
     return ("**Colab:** upload a chapter, then install the course in its first cell from a wheel you built with "
             "`make wheel` (`!pip install -q ganlib-0.1.0-py3-none-any.whl`), or from an uploaded copy of this "
             "folder (`!pip install -q -e .`). The chapters have no Colab badge until the course's repository "
-            "address is set: `python -m ganlib badges URL`.")
+            "address is set: `python -m tools.badges URL`.")
 
 
 def render(root=None, url: str | None = None, write: bool = True) -> dict:
@@ -116,3 +118,21 @@ def set_repository(url: str, root=None) -> None:
     text = text.replace("\n[project.scripts]", f'\n[project.urls]\nRepository = "{url}"\n\n[project.scripts]', 1)
     atomic_write(pyproject, text.encode())
     render(root, url)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m tools.badges URL   (the public repository, e.g. https://github.com/OWNER/REPO)")
+        return 2
+    try:
+        set_repository(argv[0])
+    except ValueError as error:
+        print(f"error: {error}")
+        return 1
+    print(f"pyproject.toml, the chapters' Colab badges and the README's install line now point at {argv[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,18 +2,19 @@
 
 Every figure on a card comes from the run folder (``config.json``, ``train_summary.json``, ``state.json``)
 or is measured when the card is written (what each code or label draws, by the judge), so
-``python -m ganlib card --checkpoint X`` rewrites it after a retraining and a test checks that the committed
+``python -m tools.cards RUN`` rewrites it after a retraining and a test checks that the committed
 cards are what the command writes.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from . import runs
-from .config import CODE, LABELS
+from ganlib import runs
+from ganlib.config import CODE, LABELS
 
 CARD = "MODEL_CARD.md"
 SAMPLES = 10000
@@ -21,11 +22,11 @@ SAMPLES = 10000
 
 def _what_each_value_draws(run, size: int) -> tuple[np.ndarray, np.ndarray]:
     """For a generator with codes or labels: the judge's most frequent digit for each value, and its share."""
-    from .metrics import confusion_matrix, judge_outputs
-    from .training import balanced_labels, generate
+    from ganlib.metrics import confusion_matrix, judge_outputs
+    from ganlib.sampling import generate
 
     generator = runs.load_generator(run)
-    values = balanced_labels(SAMPLES, size)
+    values = runs.load_config(run).conditioning.default_values(SAMPLES)
     matrix = confusion_matrix(judge_outputs(generate(generator, SAMPLES, seed=0, labels=values))[1], values)
     return matrix.argmax(1), matrix.max(1) / matrix.sum(1)
 
@@ -40,7 +41,7 @@ def model_card(run) -> str:
         str: the card.
     """
     run = runs.checkpoint_path(run)
-    config, summary, state = runs.load_config(run), runs.read_summary(run), runs.read_state(run) or {}
+    config, summary, state = runs.load_config(run), runs.read_summary(run), runs.RunState.load(run) or runs.RunState()
     if "evaluation" not in summary:
         raise ValueError(f"{run} has no recorded evaluation: run `python -m ganlib evaluate --checkpoint {run} "
                          "--n 10000 --record` first.")
@@ -50,8 +51,8 @@ def model_card(run) -> str:
     what = {CODE: f"an unconditional DCGAN generator with {size} InfoGAN latent codes, learnt without labels",
             LABELS: f"a conditional DCGAN generator: ask for a digit (0 to {size - 1}) and it draws that digit",
             }.get(kind, "an unconditional DCGAN generator")
-    kept = (f"the generator of epoch {state['generator_epoch']} of {summary['epochs_done']}, the one with the lowest "
-            "per-epoch judge-FID (`--keep-best`)" if state.get("generator_epoch") else
+    kept = (f"the generator of epoch {state.generator_epoch} of {summary['epochs_done']}, the one with the lowest "
+            "per-epoch judge-FID (`--keep-best`)" if state.generator_epoch else
             f"the generator after its last epoch ({summary['epochs_done']})")
     rows = [("judge-FID (lower is better)", "fid", "{:.2f}"), ("classifier score (10 is perfect)",
             "classifier_score", "{:.3f}"), ("precision (quality)", "precision", "{:.3f}"),
@@ -162,7 +163,23 @@ def write_model_card(run) -> Path:
     Returns:
         Path: the card written.
     """
-    from .files import atomic_write
+    from ganlib.files import atomic_write
 
     path = runs.checkpoint_path(run) / CARD
     return atomic_write(path, model_card(run).encode())
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m tools.cards RUN   (a run folder, 'pretrained' or 'pretrained-conditional')")
+        return 2
+    from ganlib.quiet import start_tensorflow
+
+    start_tensorflow()
+    print(f"wrote {write_model_card(argv[0])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
