@@ -23,7 +23,7 @@ _OWNERS = {
     "sampling": ["generate", "generator_inputs", "fixed_noise", "balanced_labels"],
     "callbacks": ["StepLog"],
     "training": ["train"],
-    "runs": ["runs_dir", "figures_dir", "checkpoint_path", "load_generator", "load_config", "read_state",
+    "runs": ["runs_dir", "figures_dir", "checkpoint_path", "load_generator", "load_config", "RunState",
              "load_frames", "save_run_gif"],
     "metrics": ["FIDCallback", "evaluate", "format_table", "judge_outputs", "frechet_distance", "classifier_score",
                 "confusion_matrix", "nearest_train_distance"],

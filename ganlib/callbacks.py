@@ -58,20 +58,20 @@ class ReseedDropout(keras.callbacks.Callback):
 
 
 class KeepBestGenerator(keras.callbacks.Callback):
-    """When an epoch's logs hold an ``fid`` lower than every earlier epoch's, saves the sampler as the run's
-    best generator and records the epoch in ``state["best"]``: a long run that gets worse late (a GAN can)
+    """When an epoch's logs hold an ``fid`` lower than every earlier epoch's, records the epoch in
+    ``state.best``, so that the epoch's commit (``RunCheckpoint``) also saves its sampler as the run's best
+    generator: a long run that gets worse late (a GAN can)
     keeps its best generator. Runs before ``RunCheckpoint``, which writes the state."""
 
-    def __init__(self, out_dir: Path, state: dict):
+    def __init__(self, out_dir: Path, state: runs.RunState):
         super().__init__()
         self.out_dir, self.state = Path(out_dir), state
 
     def on_epoch_end(self, epoch, logs=None):
         fid = (logs or {}).get("fid")
-        best = self.state.get("best")
+        best = self.state.best
         if fid is not None and math.isfinite(fid) and (best is None or fid < best["fid"]):
-            runs.save_generator(self.out_dir, sampler_of(self.model), best=True)
-            self.state["best"] = {"epoch": epoch + 1, "fid": float(fid)}
+            self.state.best = {"epoch": epoch + 1, "fid": float(fid)}  # RunCheckpoint saves its generator
 
 
 class RunCheckpoint(keras.callbacks.Callback):
@@ -86,7 +86,7 @@ class RunCheckpoint(keras.callbacks.Callback):
     is what makes a resumed run bit-exact.
     """
 
-    def __init__(self, out_dir: Path, state: dict, clock: RunClock):
+    def __init__(self, out_dir: Path, state: runs.RunState, clock: RunClock):
         super().__init__()
         self.out_dir, self.state, self.clock = Path(out_dir), state, clock
         self.epoch_started = time.monotonic()
@@ -97,10 +97,9 @@ class RunCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         row = {"epoch": epoch + 1, "seconds": round(time.monotonic() - self.epoch_started, 3)}
         row.update({k: float(v) for k, v in (logs or {}).items()})
-        self.state["history"].append(row)
-        runs.save_generator(self.out_dir, sampler_of(self.model))
-        self.state["seconds"] = round(self.clock.elapsed(), 3)
-        runs.save_checkpoint(self.out_dir, self.model, epoch + 1, self.state)
+        self.state.history.append(row)
+        self.state.seconds = round(self.clock.elapsed(), 3)
+        runs.commit_epoch(self.out_dir, self.model, sampler_of(self.model), epoch + 1, self.state)
 
 
 class QuietFirstStep(keras.callbacks.Callback):

@@ -369,15 +369,14 @@ def alternating_step(gan_class, make_gan) -> bool:
 def history_epochs(epochs, run) -> bool:
     """Exercise 4.6: ``epochs``, the epoch numbers in the history of the run folder ``run``, which must have been
     interrupted and resumed (its ``state.json`` records where each training session started)."""
-    from .runs import read_state, resumed_at
+    from .runs import RunState
 
     exercise = "Exercise 4.6"
     if missing(epochs):
         return not_yet(exercise, "Interrupt the run, train again, and set `epochs` to "
                                  "`[row[\"epoch\"] for row in resumed.history]`.")
-    state = read_state(run)
-    truth = [row["epoch"] for row in state["history"]] if state else []
-    resumed = resumed_at(state)
+    state = RunState.load(run) or RunState()
+    truth, resumed = state.epochs(), state.resumed_at()
     epochs = [int(e) for e in epochs]
     problems = []
     if epochs != truth:

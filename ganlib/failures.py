@@ -152,12 +152,12 @@ def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoc
     steps, scores = StepLog(every=every), FIDCallback(n=fid_samples)
     # The record fills up while training runs, so on_epoch can draw it; the lists are the callbacks' own. A
     # resumed (or finished) run starts from what its finished epochs recorded.
-    state = runs.read_state(out_dir)
-    done = state["epoch"] if state else 0
+    state = runs.RunState.load(out_dir) or runs.RunState()
+    done = state.epoch
     saved = runs.read_lab_record(out_dir)
     steps.rows.extend(r for r in saved.get("steps", []) if r["step"] <= done * (config.n_train // config.batch_size))
     scores.histograms.extend(np.asarray(h) for h in saved.get("histograms", [])[:done])
-    record = LabRun(failure, fix, config, Path(out_dir), history=list(state["history"]) if state else [],
+    record = LabRun(failure, fix, config, Path(out_dir), history=list(state.history),
                     steps=steps.rows, histograms=scores.histograms, train_digits=digits)
 
     per_epoch = config.n_train // config.batch_size

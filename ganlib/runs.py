@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
 
-from .config import CODE, LABELS, GANConfig, quick_mode
+from .config import GANConfig, quick_mode
 from .files import atomic_save_model, atomic_save_weights, atomic_write, project_root
 from .models import build_generator_for
 from .viz import save_gif, save_png
@@ -100,45 +101,71 @@ def write_json(path, data) -> Path:
     return atomic_write(path, (json.dumps(data, indent=1) + "\n").encode())
 
 
-def new_state(model_class: str | None = None) -> dict:
-    """The ``state.json`` of a run that has not trained yet; ``model_class`` is the GAN class it trains
-    (``gan.class_name``)."""
-    return {"epoch": 0, "seconds": 0.0, "history": [], "checkpoint": None, "model": model_class}
+@dataclass
+class RunState:
+    """A run's progress, as ``state.json`` records it: the one owner of that file (``RunState.load``, ``save``).
 
+    ``state.json`` is the run's commit record: a new checkpoint counts once ``state.json`` names it, and the files
+    derived from the checkpoint (``generator.weights.h5``) are written after it (``commit_epoch``).
 
-def start_session(state: dict) -> None:
-    """Note in ``state`` that a training session starts at its current epoch (``state["sessions"]`` lists where
-    each one started: a run that was interrupted and resumed has a start after 0). Saved with the next checkpoint."""
-    state["sessions"] = [*state.get("sessions", []), state["epoch"]]
-
-
-def resumed_at(state: dict | None) -> list[int]:
-    """The epochs a run was resumed from (its sessions' starts after 0), from its ``state.json`` dict or None."""
-    return [e for e in (state or {}).get("sessions", []) if e > 0]
-
-
-def read_state(run) -> dict | None:
-    """The run's ``state.json`` as a dict (``epoch``, ``seconds``, ``history``: one dict per epoch,
-    ``checkpoint``, and ``best`` / ``generator_epoch`` when scored), or None for a new run.
-
-    Args:
-        run: a run folder.
-
-    Returns:
-        dict or None.
+    Attributes:
+        epoch: epochs done (the checkpoint's).
+        seconds: wall-clock seconds spent training, all sessions together.
+        history: one dict per epoch: ``epoch``, ``seconds`` and the epoch's logs (``d_loss``, ``g_loss``, ...).
+        checkpoint: the current checkpoint's file name, None before the first epoch.
+        model: the GAN class that trains the run (``module.Class``); None in runs older than the record.
+        sessions: the epoch each training session started at (a resumed run has a start after 0).
+        best: ``{"epoch", "fid"}`` of the best scored epoch, None when no epoch was scored.
+        generator_epoch: the epoch whose generator ``generator.weights.h5`` holds when it is not the last one
+            (``keep_best``); None when it is the last epoch's.
+        previous: the previous checkpoint's ``epoch``, ``checkpoint``, ``seconds`` and ``best``, to go back to
+            when the current one is damaged.
     """
-    path = checkpoint_path(run) / STATE
-    return _read_json(path) if path.exists() else None
+
+    epoch: int = 0
+    seconds: float = 0.0
+    history: list = field(default_factory=list)
+    checkpoint: str | None = None
+    model: str | None = None
+    sessions: list = field(default_factory=list)
+    best: dict | None = None
+    generator_epoch: int | None = None
+    previous: dict | None = None
+
+    @classmethod
+    def load(cls, run) -> RunState | None:
+        """The state of a run folder (or a shipped generator's name), or None for a run that has not trained."""
+        path = checkpoint_path(run) / STATE
+        if not path.exists():
+            return None
+        data = _read_json(path)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"{path} has keys this ganlib does not know ({', '.join(unknown)}): it was written by "
+                             "another version of ganlib; train in a new folder, or update ganlib.")
+        return cls(**data)
+
+    def save(self, run) -> None:
+        """Replace the run's ``state.json`` atomically: the switch that makes a new checkpoint the current one."""
+        write_json(Path(run) / STATE, asdict(self))
+
+    def start_session(self) -> None:
+        """Note that a training session starts at the current epoch (saved with the next checkpoint)."""
+        self.sessions.append(self.epoch)
+
+    def resumed_at(self) -> list[int]:
+        """The epochs the run was resumed from: its sessions' starts after 0."""
+        return [e for e in self.sessions if e > 0]
+
+    def epochs(self) -> list[int]:
+        """The epoch numbers of the history, in order."""
+        return [row["epoch"] for row in self.history]
 
 
 def saved_at(run) -> float:
     """When the run's state was last saved (seconds since the epoch), e.g. for "resuming …, saved 14:02"."""
     return (Path(run) / STATE).stat().st_mtime
-
-
-def write_state(run, state: dict) -> None:
-    """Replace the run's ``state.json`` atomically: the switch that makes a new checkpoint the current one."""
-    write_json(Path(run) / STATE, state)
 
 
 def load_config(run) -> GANConfig:
@@ -202,26 +229,46 @@ def _readable(path: Path) -> bool:
         return False
 
 
-def save_checkpoint(run, model, epoch: int, state: dict) -> None:
-    """Save ``model`` (the whole GAN) as the checkpoint of ``epoch`` epochs, check that it reads back, then
-    switch ``state.json`` to it. The previous epoch's checkpoint is kept (``state["previous"]`` says how to
-    go back to it), so a checkpoint damaged later (a full disk, a copy cut short) loses one epoch at most."""
+def commit_epoch(run, model, sampler, epoch: int, state: RunState) -> None:
+    """Make ``epoch`` the run's current epoch, in the one order that a crash cannot break:
+
+    1. the checkpoint of the whole GAN (``model``), checked to read back;
+    2. ``state.json`` switched to it (with ``state``'s history and times): the commit;
+    3. ``generator.weights.h5`` from ``sampler``, and ``best-generator.weights.h5`` too when ``state.best`` is
+       this epoch: files derived from the checkpoint. A crash before them leaves them an epoch behind
+       ``state.json``, never ahead, and ``mend_generators`` writes them again when the run is next opened.
+
+    The previous epoch's checkpoint is kept (``state.previous`` says how to go back to it), so a checkpoint
+    damaged later (a full disk, a copy cut short) loses one epoch at most.
+    """
     run = Path(run)
     name = checkpoint_name(epoch)
     atomic_save_weights(model, run / name)
     if not _readable(run / name):
         raise OSError(f"{run / name} did not read back after saving: is the disk full? The previous checkpoint "
                       "is kept; free some space and train again to resume.")
-    older = (state.get("previous") or {}).get("checkpoint")
-    if state.get("checkpoint") and state["checkpoint"] != name:
-        state["previous"] = {k: state.get(k) for k in ("epoch", "checkpoint", "seconds", "best")}
-    state.update(epoch=epoch, checkpoint=name)
-    write_state(run, state)
-    if older and older not in (name, state["previous"]["checkpoint"]):
+    older = (state.previous or {}).get("checkpoint")
+    if state.checkpoint and state.checkpoint != name:
+        state.previous = {"epoch": state.epoch, "checkpoint": state.checkpoint, "seconds": state.seconds,
+                          "best": state.best}
+    state.epoch, state.checkpoint, state.generator_epoch = epoch, name, None
+    state.save(run)
+    mend_generators(run, sampler, state)
+    if older and older not in (name, state.previous["checkpoint"]):
         (run / older).unlink(missing_ok=True)
 
 
-def load_checkpoint(run, model, state: dict) -> dict:
+def mend_generators(run, sampler, state: RunState) -> None:
+    """Write the generator files that ``state`` says are the current checkpoint's, from ``sampler`` (the
+    checkpoint's): ``generator.weights.h5`` unless it holds an earlier best epoch (``state.generator_epoch``),
+    and ``best-generator.weights.h5`` when the checkpoint's epoch is the best one."""
+    if state.generator_epoch is None:
+        save_generator(run, sampler)
+    if state.best is not None and state.best["epoch"] == state.epoch:
+        save_generator(run, sampler, best=True)
+
+
+def load_checkpoint(run, model, state: RunState) -> RunState:
     """Load the run's current checkpoint into ``model``; returns the state it belongs to.
 
     A checkpoint that fails to load is set aside as ``NAME.damaged`` (never deleted) and the run goes back
@@ -230,12 +277,12 @@ def load_checkpoint(run, model, state: dict) -> dict:
     """
     run = Path(run)
     try:
-        model.load_weights(run / state["checkpoint"])
+        model.load_weights(run / state.checkpoint)
         return state
     except (OSError, ValueError) as e:
-        damaged = run / state["checkpoint"]
+        damaged = run / state.checkpoint
         reason = str(e).splitlines()[0][:120]
-    previous = state.get("previous")
+    previous = state.previous
     if damaged.exists():
         damaged.replace(damaged.with_name(damaged.name + ".damaged"))
     if not previous or not (run / previous["checkpoint"]).exists():
@@ -243,11 +290,15 @@ def load_checkpoint(run, model, state: dict) -> dict:
                          f"as {damaged.name}.damaged. Delete the run folder {run} to start over.")
     print(f"{damaged.name} could not be loaded ({reason}); set aside as {damaged.name}.damaged. Going back to "
           f"epoch {previous['epoch']}.")
-    state = {**state, **previous, "history": state["history"][: previous["epoch"]], "previous": None}
-    if state.get("best") is None:
-        state.pop("best", None)
-    model.load_weights(run / state["checkpoint"])
-    write_state(run, state)
+    lost_best = state.best is not None and state.best["epoch"] > previous["epoch"]
+    state = replace(state, **previous, history=state.history[: previous["epoch"]], previous=None,
+                    generator_epoch=None)
+    if lost_best:
+        # best-generator.weights.h5 is the set-aside epoch's: no file holds the earlier best epoch's generator.
+        (run / BEST_GENERATOR).unlink(missing_ok=True)
+        state.best = None
+    model.load_weights(run / state.checkpoint)
+    state.save(run)
     return state
 
 
@@ -394,7 +445,7 @@ def last_frame(run) -> np.ndarray:
 def run_captions(run) -> list[str]:
     """One caption per frame of a run folder (one per epoch when it has no frames yet), for ``viz.save_gif``:
     ``"epoch 3  D 1.21  G 0.93"``, and ``"epoch 0  untrained"`` for the frame drawn before training."""
-    rows = {row["epoch"]: row for row in (read_state(run) or new_state())["history"]}
+    rows = {row["epoch"]: row for row in (RunState.load(run) or RunState()).history}
     epochs = [int(f.stem.split("-")[1]) for f in _frame_files(run)] or sorted(rows)
     return [f"epoch {e}  D {rows[e]['d_loss']:.2f}  G {rows[e]['g_loss']:.2f}" if e in rows else
             f"epoch {e}  untrained" if e == 0 else f"epoch {e}" for e in epochs]
@@ -403,12 +454,7 @@ def run_captions(run) -> list[str]:
 def run_column_labels(run) -> list[str] | None:
     """What each column of a run's frames stands for: the digit asked for (conditional GAN), the latent code
     (InfoGAN), or None when the columns mean nothing."""
-    conditioning = load_config(run).conditioning
-    if conditioning.kind == LABELS:
-        return [str(k) for k in range(conditioning.size)]
-    if conditioning.kind == CODE:
-        return [f"code {k}" for k in range(conditioning.size)]
-    return None
+    return load_config(run).conditioning.column_labels()
 
 
 def save_run_gif(run, path, captions: bool = True, **options) -> Path:

@@ -153,37 +153,39 @@ def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best
     state = _resume_or_start(config, out_dir, class_name(model) if model is not None else GAN_CLASS)
     with strategy.scope():
         gan = build_gan(config) if model is None else adopt(model, config)
-        if state["checkpoint"]:
+        if state.checkpoint:
             state = runs.load_checkpoint(out_dir, gan, state)
-    clock = RunClock(state["seconds"])
-    result = TrainResult(gan, out_dir, state["history"])
-    done = state["epoch"] >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60)
-    if verbose and state["epoch"]:
+            # A crash between state.json's switch and the generator files leaves them an epoch behind: mend.
+            runs.mend_generators(out_dir, sampler_of(gan), state)
+    clock = RunClock(state.seconds)
+    result = TrainResult(gan, out_dir, state.history)
+    done = state.epoch >= config.epochs or (config.minutes and clock.elapsed() >= config.minutes * 60)
+    if verbose and state.epoch:
         saved = time.strftime("%H:%M", time.localtime(runs.saved_at(out_dir)))
-        print(f"{out_dir} is already trained ({state['epoch']} epochs, {state['seconds'] / 60:.1f} minutes, saved "
+        print(f"{out_dir} is already trained ({state.epoch} epochs, {state.seconds / 60:.1f} minutes, saved "
               f"{saved}): returning it" if done else
-              f"resuming {out_dir} from epoch {state['epoch']} of {config.epochs}, saved {saved}", flush=True)
+              f"resuming {out_dir} from epoch {state.epoch} of {config.epochs}, saved {saved}", flush=True)
     if done:
         result.stopped = "already done"
     else:
         x, y = _training_data(config, x, y)
-        runs.start_session(state)
+        state.start_session()
         steps = len(x) // config.batch_size
         # Keras's loop of several steps per call fails under tf.distribute (Keras 3.15): one step per call there.
         distributed = isinstance(strategy, (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy))
         gan.steps_per_execution = execution_steps(1 if distributed else config.steps_per_execution, steps)
         budget = TimeBudget(config.minutes, clock) if config.minutes else None
-        dataset = _dataset(config, x, y, state["epoch"], strategy)
+        dataset = _dataset(config, x, y, state.epoch, strategy)
         muffler = NativeStderrFilter()  # compiling the first step prints a harmless grappler error
         try:
-            gan.fit(dataset, epochs=config.epochs, initial_epoch=state["epoch"], steps_per_epoch=steps,
+            gan.fit(dataset, epochs=config.epochs, initial_epoch=state.epoch, steps_per_epoch=steps,
                     verbose=verbose, shuffle=False,
                     callbacks=[QuietFirstStep(muffler), *_callbacks(config, out_dir, state, clock, steps, budget,
                                                                     callbacks)])
         finally:
             muffler.stop()
         result.stopped = "time budget" if budget is not None and budget.hit else "epochs"
-    result.seconds, result.best = clock.elapsed(), state.get("best")
+    result.seconds, result.best = clock.elapsed(), state.best
     if keep_best:
         _use_best_generator(gan, out_dir, state)
     return result
@@ -209,11 +211,11 @@ def execution_steps(wanted: int, steps_per_epoch: int) -> int:
 GAN_CLASS = class_name(GAN)
 
 
-def _resume_or_start(config: GANConfig, out_dir: Path, model_class: str) -> dict:
+def _resume_or_start(config: GANConfig, out_dir: Path, model_class: str) -> runs.RunState:
     """The run's state: read back for a run folder trained with the same settings and model class (the budget
     may grow), fresh for a new folder. Writes the config."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = runs.read_state(out_dir)
+    state = runs.RunState.load(out_dir)
     if state is not None:
         saved = runs.load_config(out_dir)
         # The budget may change, and so may how many steps Keras runs per call: the steps stay the same.
@@ -222,12 +224,12 @@ def _resume_or_start(config: GANConfig, out_dir: Path, model_class: str) -> dict
         if diff:
             raise ValueError(f"{out_dir} holds a run with other settings ({', '.join(diff)}). "
                              "Train in a new folder, or delete this one to start over.")
-        trained = state.get("model", GAN_CLASS)
+        trained = state.model or GAN_CLASS
         if trained != model_class:
             raise ValueError(f"{out_dir} holds a run of {trained}, not {model_class}: train {model_class} in a new "
                              "folder, or delete this one to start over.")
     runs.write_config(out_dir, config)
-    return state if state is not None else runs.new_state(model_class)
+    return state if state is not None else runs.RunState(model=model_class)
 
 
 def _training_data(config: GANConfig, x, y):
@@ -271,21 +273,23 @@ def _dataset(config: GANConfig, x, y, first_epoch: int, strategy):
     return dataset
 
 
-def _callbacks(config: GANConfig, out_dir: Path, state: dict, clock: RunClock, steps: int, budget, extra) -> list:
+def _callbacks(config: GANConfig, out_dir: Path, state: runs.RunState, clock: RunClock, steps: int, budget,
+               extra) -> list:
     # Order matters: the user's callbacks add to the epoch's logs (e.g. fid) before the best epoch is picked
     # and the checkpoint records them.
     return [StopOnNaN(out_dir), ReseedDropout(config.seed), *([budget] if budget else []),
             *([LearningRateDecay(config, steps, clock)] if config.lr_decay else []),
-            SampleGrid(out_dir, sample_grid_noise(config), state["epoch"]), *extra,
+            SampleGrid(out_dir, sample_grid_noise(config), state.epoch), *extra,
             KeepBestGenerator(out_dir, state), RunCheckpoint(out_dir, state, clock)]
 
 
-def _use_best_generator(gan: keras.Model, out_dir: Path, state: dict) -> None:
-    best = state.get("best")
+def _use_best_generator(gan: keras.Model, out_dir: Path, state: runs.RunState) -> None:
+    best = state.best
     if best is None:
         raise ValueError(f"keep_best: no epoch of {out_dir} was scored, so there is no best generator. Train with a "
                          "per-epoch FID (`train --fid`, or callbacks=[ganlib.metrics.FIDCallback()]).")
+    # The state first: once it names the best epoch, generator.weights.h5 is that epoch's, whenever it is written.
+    state.generator_epoch = best["epoch"]
+    state.save(out_dir)
     runs.load_best_generator(out_dir, sampler_of(gan))
     runs.save_generator(out_dir, sampler_of(gan))
-    state["generator_epoch"] = best["epoch"]
-    runs.write_state(out_dir, state)

@@ -7,8 +7,9 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
-from ganlib.runs import load_generator, read_state
+from ganlib.runs import RunState, load_generator
 
 SCRIPT = textwrap.dedent("""
     import json, sys
@@ -33,6 +34,7 @@ def run(args, env=None, **kw):
                             env={**os.environ, **(env or {})}, **kw)
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_devices(tmp_path):
     proc = run([str(tmp_path), "mirrored"])
     out, _ = proc.communicate(timeout=300)
@@ -41,7 +43,7 @@ def test_mirrored_strategy_on_two_logical_devices(tmp_path):
     assert report["replicas"] == 2
     assert report["step"] == 256 // 32  # the global batch of 32 is split, not doubled
     assert np.isfinite(report["history"][0]["d_loss"]) and np.isfinite(report["history"][0]["g_loss"])
-    assert read_state(tmp_path)["epoch"] == 1
+    assert RunState.load(tmp_path).epoch == 1
 
 
 def free_port():
@@ -50,6 +52,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_two_workers_on_localhost_train_one_model(tmp_path):
     cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
     procs = [run([str(tmp_path), "multiworker"],
@@ -60,7 +63,7 @@ def test_two_workers_on_localhost_train_one_model(tmp_path):
     reports = [json.loads(o.strip().splitlines()[-1]) for o in outs]
     assert [r["replicas"] for r in reports] == [2, 2] and reports[0]["step"] == 256 // 32
     # The chief writes the run folder; the other worker keeps an identical copy aside.
-    assert read_state(tmp_path)["epoch"] == 1 and read_state(tmp_path / ".worker-1")["epoch"] == 1
+    assert RunState.load(tmp_path).epoch == 1 and RunState.load(tmp_path / ".worker-1").epoch == 1
     for a, b in zip(load_generator(tmp_path).get_weights(), load_generator(tmp_path / ".worker-1").get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
 
@@ -90,6 +93,7 @@ SAME_STEP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_one_mirrored_step_on_two_devices_equals_one_step_on_one(tmp_path):
     """The same global batch, split over two replicas, updates every weight as one device does."""
     proc = subprocess.run([sys.executable, "-c", SAME_STEP], capture_output=True, text=True, timeout=300)

@@ -109,24 +109,23 @@ def test_chapter_3_checks(capsys, small_x):
 
 
 def test_chapter_4_checks(capsys, tmp_path):
-    from ganlib.runs import new_state, write_state
+    from ganlib.runs import RunState
 
     # D(fake) 0.05: the mean of log(1 - D) lies between 2 log 0.95 - 0.05 = -0.153 and log 0.95 = -0.051.
     right(capsys, exercises.saturating_logs, [{"g_loss": -0.06, "fake_score": 0.05}])
     wrong(exercises.saturating_logs, [{"g_loss": 3.2, "fake_score": 0.05}], match="still −log D")
     wrong(exercises.saturating_logs, [{"g_loss": -3.2, "fake_score": 0.05}], match="or log D")  # log D, not log(1-D)
     wrong(exercises.saturating_logs, [{"g_loss": -0.06}], match="no `fake_score`")
-    state = new_state()
-    state["history"] = [{"epoch": 1}, {"epoch": 2}, {"epoch": 3}]
-    state["sessions"] = [0]
-    write_state(tmp_path, state)
+    state = RunState(history=[{"epoch": 1}, {"epoch": 2}, {"epoch": 3}], sessions=[0])
+    state.save(tmp_path)
     wrong(exercises.history_epochs, [1, 2, 3], tmp_path, match="never resumed")  # a run that finished in one go
-    state["sessions"] = [0, 1]
-    write_state(tmp_path, state)
+    state.sessions = [0, 1]
+    state.save(tmp_path)
     right(capsys, exercises.history_epochs, [1, 2, 3], tmp_path)
     wrong(exercises.history_epochs, [1, 2], tmp_path, match="not the epochs the run folder recorded")
 
 
+@pytest.mark.slow
 def test_label_smoothing_check_compares_the_steps_weights_with_ganlibs(capsys, chapter_4):
     textbook, make_gan = chapter_4["TextbookGAN"], chapter_4["make_gan"]
     right(capsys, exercises.smoothed_step, type("SmootherGAN", (textbook,), {"real_target": 0.8}), make_gan)
@@ -146,6 +145,7 @@ def test_label_smoothing_check_compares_the_steps_weights_with_ganlibs(capsys, c
     wrong(exercises.smoothed_step, NeverApplies, make_gan, match="weight array")
 
 
+@pytest.mark.slow
 def test_algorithm_1_check_counts_the_discriminator_steps(capsys, chapter_4):
     alternating, make_gan = chapter_4["AlternatingGAN"], chapter_4["make_gan"]
     right(capsys, exercises.alternating_step, type("TwoStepGAN", (alternating,), {"k": 2}), make_gan)
@@ -216,6 +216,7 @@ def test_chapter_8_checks(capsys):
     wrong(exercises.toy_two_timescales, ToyRun({}), match="recorded no snapshots")
 
 
+@pytest.mark.slow
 def test_the_fashion_judge_check_measures_accuracy(capsys, mnist, monkeypatch):
     import ganlib.data
     from ganlib.metrics import build_judge, load_judge

@@ -22,13 +22,14 @@ def damage(path, how):
     path.write_bytes(data[: len(data) // 2] if how == "truncate" else b"\0" * 64 + data[64:])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["truncate", "corrupt"])
 def test_a_damaged_checkpoint_is_set_aside_and_the_run_resumes_from_the_one_before(three_epochs, small_x, tmp_path,
                                                                                      how, capsys):
     two = dataclasses.replace(three_epochs, epochs=2)
     train(two, tmp_path, x=small_x, verbose=0)
-    state = runs.read_state(tmp_path)
-    assert state["checkpoint"] == "ckpt-0002.weights.h5" and state["previous"]["checkpoint"] == "ckpt-0001.weights.h5"
+    state = runs.RunState.load(tmp_path)
+    assert state.checkpoint == "ckpt-0002.weights.h5" and state.previous["checkpoint"] == "ckpt-0001.weights.h5"
     assert (tmp_path / "ckpt-0001.weights.h5").exists()  # the previous epoch's checkpoint is kept
     damage(tmp_path / "ckpt-0002.weights.h5", how)
 
@@ -37,10 +38,11 @@ def test_a_damaged_checkpoint_is_set_aside_and_the_run_resumes_from_the_one_befo
     assert "ckpt-0002.weights.h5 could not be loaded" in out and "Going back to epoch 1" in out
     assert (tmp_path / "ckpt-0002.weights.h5.damaged").exists()  # set aside, never deleted
     assert [row["epoch"] for row in result.history] == [1, 2, 3]
-    assert runs.read_state(tmp_path)["checkpoint"] == "ckpt-0003.weights.h5"
+    assert runs.RunState.load(tmp_path).checkpoint == "ckpt-0003.weights.h5"
     assert not (tmp_path / "ckpt-0001.weights.h5").exists()  # only the last two are kept
 
 
+@pytest.mark.slow
 def test_no_loadable_checkpoint_is_one_clear_error(tiny_config, small_x, tmp_path):
     one = dataclasses.replace(tiny_config, epochs=1)
     train(one, tmp_path, x=small_x, verbose=0)
@@ -49,6 +51,7 @@ def test_no_loadable_checkpoint_is_one_clear_error(tiny_config, small_x, tmp_pat
         train(dataclasses.replace(one, epochs=2), tmp_path, x=small_x, verbose=0)
 
 
+@pytest.mark.slow
 def test_a_second_trainer_on_the_same_folder_stops_at_once(tiny_config, small_x, tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
@@ -76,6 +79,7 @@ def test_the_same_process_cannot_train_one_folder_twice(tiny_config, small_x, tm
             train(tiny_config, tmp_path, x=small_x, verbose=0)
 
 
+@pytest.mark.slow
 def test_resuming_and_returning_a_finished_run_say_so(tiny_config, small_x, tmp_path, capsys):
     one = dataclasses.replace(tiny_config, epochs=1)
     train(one, tmp_path, x=small_x, verbose=0)
@@ -122,34 +126,39 @@ KILLABLE = textwrap.dedent("""
                 die()
 
 
-    save_weights, write_state = runs.atomic_save_weights, runs.write_state
+    save_weights, save_state = runs.atomic_save_weights, runs.RunState.save
 
-    def saving(model, path):  # killed as the checkpoint of epoch `at` starts to be written
-        if where == "write" and path.name == runs.checkpoint_name(at):
+    def saving(model, path):
+        if where == "write" and path.name == runs.checkpoint_name(at):  # as the checkpoint starts to be written
             die()
+        if where == "generator" and path.name == runs.GENERATOR and runs.RunState.load(path.parent).epoch == at:
+            die()  # with state.json switched to the new checkpoint, as the generator starts to be written
         return save_weights(model, path)
 
-    def switching(run, state):  # killed with the new checkpoint written but state.json not yet switched to it
-        if where == "switch" and state.get("checkpoint") == runs.checkpoint_name(at):
+    def switching(state, run):  # with the new checkpoint written but state.json not yet switched to it
+        if where == "switch" and state.checkpoint == runs.checkpoint_name(at):
             die()
-        return write_state(run, state)
+        return save_state(state, run)
 
-    runs.atomic_save_weights, runs.write_state = saving, switching
+    runs.atomic_save_weights, runs.RunState.save = saving, switching
     train(cfg, sys.argv[1], x=training_images(256, seed=1), verbose=0, callbacks=[KillAtStep()])
 """)
 
 
+@pytest.mark.slow
 def test_killed_at_five_moments_the_run_still_ends_where_an_uninterrupted_one_does(tmp_path):
-    """SIGKILL at five random moments of one run (mid-epoch, as a checkpoint starts to be written, and between
-    writing it and switching state.json to it), restarting after each: the final weights are the same."""
+    """SIGKILL at five random moments of one run (mid-epoch, as a checkpoint starts to be written, between
+    writing it and switching state.json to it, and between that switch and the generator's write), restarting
+    after each: the final weights are the same."""
     import random
 
-    # The run's timeline: 3 epochs of 4 steps, each epoch ending with a checkpoint write and a state switch.
+    # The run's timeline: 3 epochs of 4 steps, each epoch ending with a checkpoint write, a state switch and the
+    # generator's write.
     timeline = [m for e in range(1, 4) for m in [("step", s) for s in range(4 * e - 3, 4 * e + 1)] +
-                [("write", e), ("switch", e)]]
-    moments = sorted(random.Random(2).sample(range(len(timeline)), 5))
+                [("write", e), ("switch", e), ("generator", e)]]
+    moments = sorted(random.Random(16).sample(range(len(timeline)), 5))
     kinds = {timeline[i][0] for i in moments}
-    assert kinds == {"step", "write", "switch"}, kinds  # the seed covers all three kinds of moment
+    assert kinds == {"step", "write", "switch", "generator"}, kinds  # the seed covers all four kinds of moment
 
     def run(folder, where="never", at=0):
         return subprocess.run([sys.executable, "-c", KILLABLE, str(folder), where, str(at)], timeout=300,
@@ -161,10 +170,45 @@ def test_killed_at_five_moments_the_run_still_ends_where_an_uninterrupted_one_do
         assert proc.returncode == -9, (where, at, proc.stderr[-2000:])
     assert run(tmp_path / "killed").returncode == 0
     assert run(tmp_path / "straight").returncode == 0
-    assert runs.read_state(tmp_path / "killed")["epoch"] == 3
+    assert runs.RunState.load(tmp_path / "killed").epoch == 3
     killed, straight = runs.load_generator(tmp_path / "killed"), runs.load_generator(tmp_path / "straight")
     for a, b in zip(killed.get_weights(), straight.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+
+@pytest.mark.slow
+def test_killed_between_the_state_and_the_generator_the_generator_is_behind_never_ahead(tmp_path):
+    """state.json is the commit; generator.weights.h5 is written after it. Killed in between, the generator is
+    the previous epoch's (never one the state has not committed), and the next train() call mends it."""
+    import dataclasses
+
+    from ganlib.gan import build_gan
+
+    proc = subprocess.run([sys.executable, "-c", KILLABLE, str(tmp_path), "generator", "2"], timeout=300,
+                          capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    config, state = runs.load_config(tmp_path), runs.RunState.load(tmp_path)
+    assert state.epoch == 2 and state.checkpoint == runs.checkpoint_name(2)
+
+    def sampler_of_checkpoint(epoch):
+        gan = build_gan(config)
+        gan.load_weights(tmp_path / runs.checkpoint_name(epoch))
+        return gan.sampler.get_weights()
+
+    def generator_file():
+        generator = build_gan(config).sampler
+        generator.load_weights(tmp_path / runs.GENERATOR)
+        return generator.get_weights()
+
+    def same(a, b):
+        return all(np.array_equal(u, v) for u, v in zip(a, b))
+
+    one, two = sampler_of_checkpoint(1), sampler_of_checkpoint(2)
+    assert not same(one, two)
+    assert same(generator_file(), one)  # behind, not ahead
+    train(dataclasses.replace(config, epochs=2), tmp_path, verbose=0)  # already done: opens the run, mends
+    assert same(generator_file(), two)
 
 
 WITHOUT_GANLIB = textwrap.dedent("""
@@ -179,6 +223,7 @@ WITHOUT_GANLIB = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["pretrained", "pretrained-conditional"])
 def test_the_shipped_keras_files_draw_what_ganlib_draws_without_ganlib(name, tmp_path):
     from ganlib.models import conditioning_of
@@ -197,6 +242,7 @@ def test_the_shipped_keras_files_draw_what_ganlib_draws_without_ganlib(name, tmp
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), generator(fed, training=False), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_export_writes_a_keras_file_of_any_run(tiny_config, small_x, tmp_path):
     import keras
 
@@ -211,13 +257,14 @@ def test_export_writes_a_keras_file_of_any_run(tiny_config, small_x, tmp_path):
         runs.export_generator(tmp_path / "run", tmp_path / "g.h5")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["pretrained", "pretrained-conditional"])
 def test_the_shipped_model_cards_are_what_the_card_command_writes(name):
     """A card's figures come from the run's records and the judge: a stale card fails here."""
-    from ganlib.cards import CARD, model_card
+    from tools.cards import CARD, model_card
 
     card = (runs.checkpoint_path(name) / CARD).read_text()
-    assert card == model_card(name), f"run `python -m ganlib card --checkpoint {name}`"
+    assert card == model_card(name), f"run `python -m tools.cards {name}`"
     summary = runs.read_summary(name)
     assert f"| judge-FID (lower is better) | {summary['evaluation']['generated']['fid']:.2f} |" in card
     assert card.startswith("---\nlicense: mit\nlibrary_name: keras")

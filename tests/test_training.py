@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ganlib.config import CODE, LABELS, Conditioning
-from ganlib.runs import load_generator, read_state
+from ganlib.runs import RunState, load_generator
 from ganlib.training import Adam, TrainingDiverged, build_gan, execution_steps, generate, train
 
 
@@ -43,6 +43,7 @@ def test_a_checkpoint_written_with_keras_adam_loads_into_ganlib_adam(tiny_config
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_run_folder_history_frames_and_generator(tiny_config, small_x, tmp_path):
     result = train(tiny_config, tmp_path, x=small_x, verbose=0)
     assert [row["epoch"] for row in result.history] == [1, 2]
@@ -50,7 +51,7 @@ def test_run_folder_history_frames_and_generator(tiny_config, small_x, tmp_path)
     # Frame 0 is the untrained generator's noise: the animation starts before training.
     assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == ["epoch-0000.png", "epoch-0001.png",
                                                                         "epoch-0002.png"]
-    assert read_state(tmp_path)["checkpoint"] == "ckpt-0002.weights.h5"
+    assert RunState.load(tmp_path).checkpoint == "ckpt-0002.weights.h5"
     images = generate(load_generator(tmp_path), 7, seed=1)
     assert images.shape == (7, 28, 28) and images.dtype == np.uint8
     np.testing.assert_array_equal(images, generate(load_generator(tmp_path), 7, seed=1))
@@ -73,18 +74,20 @@ class Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_where_it_stopped(tiny_config, small_x, tmp_path):
     config = dataclasses.replace(tiny_config, epochs=3)
     straight = train(config, tmp_path / "straight", x=small_x, verbose=0)
     with pytest.raises(KeyboardInterrupt):
         train(config, tmp_path / "broken", x=small_x, verbose=0, callbacks=[Interrupt(epoch=1, batch=4)])
-    assert read_state(tmp_path / "broken")["epoch"] == 1  # epoch 2 was cut short: resume from the end of 1
+    assert RunState.load(tmp_path / "broken").epoch == 1  # epoch 2 was cut short: resume from the end of 1
     resumed = train(config, tmp_path / "broken", x=small_x, verbose=0)
     assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
     for a, b in zip(straight.gan.get_weights(), resumed.gan.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_several_steps_per_call_train_the_same_steps_as_one(tiny_config, small_x, tmp_path):
     one = train(dataclasses.replace(tiny_config, steps_per_execution=1), tmp_path / "one", x=small_x, verbose=0)
     four = train(dataclasses.replace(tiny_config, steps_per_execution=4), tmp_path / "four", x=small_x, verbose=0)
@@ -104,20 +107,23 @@ def test_steps_per_call_divide_the_epoch(wanted, steps, runs):
     assert execution_steps(wanted, steps) == runs
 
 
+@pytest.mark.slow
 def test_interrupted_checkpoint_write_leaves_the_previous_one_loadable(tiny_config, small_x, tmp_path):
     train(dataclasses.replace(tiny_config, epochs=1), tmp_path, x=small_x, verbose=0)
     # A crash while writing epoch 2 leaves a partial file behind; state.json still names epoch 1's.
     (tmp_path / "ckpt-0002.weights.h5").write_bytes(b"\x89HDF half-written")
-    assert read_state(tmp_path)["checkpoint"] == "ckpt-0001.weights.h5"
+    assert RunState.load(tmp_path).checkpoint == "ckpt-0001.weights.h5"
     result = train(tiny_config, tmp_path, x=small_x, verbose=0)
     assert [row["epoch"] for row in result.history] == [1, 2]
 
 
+@pytest.mark.slow
 def test_time_budget_stops_training(tiny_config, small_x, tmp_path):
     result = train(dataclasses.replace(tiny_config, epochs=50, minutes=0.05), tmp_path, x=small_x, verbose=0)
     assert result.stopped == "time budget" and len(result.history) < 50
 
 
+@pytest.mark.slow
 def test_lr_decay_holds_then_lowers_both_rates_to_near_zero(tiny_config, small_x, tmp_path):
     # One step per call, so that the callback sees every step's rates.
     config = dataclasses.replace(tiny_config, epochs=2, lr_decay=0.5, g_lr=4e-4, d_lr=2e-4, steps_per_execution=1)
@@ -157,7 +163,7 @@ def test_nan_loss_stops_with_advice(tiny_config, small_x, tmp_path):
     config = dataclasses.replace(tiny_config, steps_per_execution=2)  # the poison goes in after the first call
     with pytest.raises(TrainingDiverged, match="lower learning rates"):
         train(config, tmp_path, x=small_x, verbose=0, callbacks=[Poison()])
-    assert read_state(tmp_path) is None or read_state(tmp_path)["epoch"] == 0  # nothing poisoned was saved
+    assert RunState.load(tmp_path) is None or RunState.load(tmp_path).epoch == 0  # nothing poisoned was saved
 
 
 def test_other_settings_in_the_same_folder_are_refused(tiny_config, small_x, tmp_path):
@@ -176,6 +182,7 @@ def small_labelled(mnist):
     return to_model_range(x[pick]), y[pick]
 
 
+@pytest.mark.slow
 def test_conditional_run_trains_resumes_and_draws_the_asked_digit_grid(tiny_config, small_labelled, tmp_path):
     from ganlib.models import conditioning_of
     from ganlib.runs import load_frames
@@ -225,24 +232,27 @@ class ScriptedFID(keras.callbacks.Callback):
         logs["fid"] = self.fids[epoch]
 
 
+@pytest.mark.slow
 def test_keep_best_ships_the_lowest_fid_epochs_generator(tiny_config, small_x, tmp_path):
     config = dataclasses.replace(tiny_config, epochs=3)
     result = train(config, tmp_path, x=small_x, verbose=0, callbacks=[ScriptedFID([9.0, 4.0, 6.0])], keep_best=True)
-    state = read_state(tmp_path)
-    assert state["best"] == {"epoch": 2, "fid": 4.0} and state["generator_epoch"] == 2 and result.best["epoch"] == 2
-    assert state["checkpoint"] == "ckpt-0003.weights.h5"  # training itself would resume from the last epoch
+    state = RunState.load(tmp_path)
+    assert state.best == {"epoch": 2, "fid": 4.0} and state.generator_epoch == 2 and result.best["epoch"] == 2
+    assert state.checkpoint == "ckpt-0003.weights.h5"  # training itself would resume from the last epoch
     best = generate(load_generator(tmp_path), 5, seed=3)
     np.testing.assert_array_equal(best, generate(result.generator, 5, seed=3))
     last = build_gan(config)
-    last.load_weights(tmp_path / state["checkpoint"])
+    last.load_weights(tmp_path / state.checkpoint)
     assert not np.array_equal(best, generate(last.sampler, 5, seed=3))
 
 
+@pytest.mark.slow
 def test_keep_best_without_a_per_epoch_fid_says_what_to_add(tiny_config, small_x, tmp_path):
     with pytest.raises(ValueError, match="FIDCallback"):
         train(tiny_config, tmp_path, x=small_x, verbose=0, keep_best=True)
 
 
+@pytest.mark.slow
 def test_latent_code_run_learns_to_show_its_code_without_labels(tiny_config, small_x, tmp_path):
     from ganlib.runs import load_frames
     from ganlib.training import generator_inputs
@@ -296,6 +306,7 @@ def test_learning_rate_decay_follows_the_clock_when_the_budget_is_minutes(tiny_c
     assert decay.factor(step=1) == 0.0
 
 
+@pytest.mark.slow
 def test_mixed_bfloat16_trains_and_keeps_float32_weights(tiny_config, small_x, tmp_path):
     config = dataclasses.replace(tiny_config, epochs=1, precision="mixed_bfloat16")
     result = train(config, tmp_path, x=small_x, verbose=0)
@@ -317,6 +328,7 @@ def test_mixed_bfloat16_trains_and_keeps_float32_weights(tiny_config, small_x, t
         dataclasses.replace(tiny_config, precision="float16")
 
 
+@pytest.mark.slow
 def test_tensorboard_logs_losses_fid_and_the_sample_grid(tiny_config, small_x, tmp_path):
     import glob
 
@@ -334,7 +346,7 @@ def test_tensorboard_logs_losses_fid_and_the_sample_grid(tiny_config, small_x, t
     for tag in ("epoch_d_loss", "epoch_g_loss", "epoch_real_score", "epoch_fake_score", "epoch_fid"):
         assert [step for step, _ in found[tag]] == [0, 1], tag  # one value per epoch
     d_loss = [tf.make_ndarray(v.tensor).item() for _, v in found["epoch_d_loss"]]
-    history = read_state(tmp_path / "run")["history"]
+    history = RunState.load(tmp_path / "run").history
     np.testing.assert_allclose(d_loss, [row["d_loss"] for row in history], rtol=1e-5)
     (step, image), = found["sample grid"][-1:]
     assert step == 2 and tf.make_ndarray(image.tensor)[0] == b"302"  # the PNG's width: 10 columns of codes
@@ -378,6 +390,7 @@ def textbook_config(tiny_config):
                                steps_per_execution=1)
 
 
+@pytest.mark.slow
 def test_your_own_gan_killed_mid_run_resumes_with_no_epoch_lost_or_repeated(textbook_config, small_x, tmp_path):
     import subprocess
     import sys
@@ -390,12 +403,12 @@ def test_your_own_gan_killed_mid_run_resumes_with_no_epoch_lost_or_repeated(text
                                    run=str(tmp_path / "killed"), x=str(tmp_path / "x.npy"))
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]
-    assert read_state(tmp_path / "killed")["epoch"] == 1  # the second epoch was cut short: not saved
+    assert RunState.load(tmp_path / "killed").epoch == 1  # the second epoch was cut short: not saved
 
     resumed = train(textbook_config, tmp_path / "killed", x=small_x, verbose=0, gan=textbook_gan(textbook_config))
     whole = train(textbook_config, tmp_path / "whole", x=small_x, verbose=0, gan=textbook_gan(textbook_config))
     assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
-    assert read_state(tmp_path / "killed")["model"] == "own_gan.TextbookGAN"
+    assert RunState.load(tmp_path / "killed").model == "own_gan.TextbookGAN"
     # Its noise is drawn from (seed, step), the contract's seeded way: the resumed run is the uninterrupted one (up
     # to float32 rounding: its first epoch ran in another process, whose thread pools may add in another order).
     for a, b in zip(resumed.gan.get_weights(), whole.gan.get_weights()):
@@ -406,6 +419,7 @@ def test_your_own_gan_killed_mid_run_resumes_with_no_epoch_lost_or_repeated(text
                                   resumed.gan.generator.get_weights()[0])
 
 
+@pytest.mark.slow
 def test_your_own_gan_with_unseeded_noise_resumes_without_losing_an_epoch(textbook_config, small_x, tmp_path):
     from own_gan import textbook_gan
 
@@ -420,6 +434,7 @@ def test_your_own_gan_with_unseeded_noise_resumes_without_losing_an_epoch(textbo
     assert not all(np.allclose(a, b, atol=1e-4) for a, b in zip(resumed.gan.get_weights(), whole.gan.get_weights()))
 
 
+@pytest.mark.slow
 def test_the_chapters_textbook_gan_with_real_target_1_and_0_9_trains_different_histories_and_frames(
         textbook_config, small_x, tmp_path, chapter_4):
     from ganlib.metrics import FIDCallback
@@ -470,6 +485,7 @@ def test_a_model_without_the_contract_is_refused_in_one_line(textbook_config, sm
         train(textbook_config, tmp_path / "b", x=small_x, verbose=0, gan=textbook_gan(other))
 
 
+@pytest.mark.slow
 def test_algorithm_1_takes_d_steps_discriminator_updates_per_generator_update(tiny_config, small_x, tmp_path):
     config = dataclasses.replace(tiny_config, alternating=True, d_steps=3, epochs=2)
     with pytest.raises(ValueError, match="d_steps=3 is out of range: use 1, or 2 to 100 with alternating=True"):
