@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     from ganlib.config import GANConfig
     from ganlib.data import training_set
     from ganlib.metrics import evaluate
-    from ganlib.training import balanced_labels, generate, train
+    from ganlib.training import generate, train
 
     x, y = training_set()
     out = Path(args.out)
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
         run = Path(tempfile.mkdtemp(prefix="ganlib-recipe-"))
         try:
             result = train(config, run, x=x, y=y, verbose=0)
-            labels = balanced_labels(args.n_eval) if config.labelled else None
+            labels = config.conditioning.labels_to_ask(args.n_eval)
             g = evaluate(generate(result.generator, args.n_eval, seed=0, labels=labels), labels=labels)["generated"]
         finally:
             shutil.rmtree(run, ignore_errors=True)

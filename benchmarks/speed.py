@@ -196,7 +196,7 @@ def epoch_profile(config, x, steps: int = 150) -> dict:
     run = Path(tempfile.mkdtemp(prefix="ganlib-profile-"))
     try:
         clock = training.RunClock()
-        state = training.runs.new_state()
+        state = training.runs.RunState()
         callbacks = training._callbacks(config, run, state, clock, steps_per_epoch,
                                         training.TimeBudget(60.0, clock), [FIDCallback(2000)])
         for callback in callbacks:
@@ -227,9 +227,9 @@ def time_to_quality(config, x, y, budgets, n_eval: int) -> tuple[list, list]:
     ``n_eval`` samples (balanced labels for a conditional GAN). Returns a row per budget and, per budget,
     20 samples (uint8 (20, 28, 28), the same noise each time) for the figure."""
     from ganlib.metrics import evaluate
-    from ganlib.training import balanced_labels, generate, train
+    from ganlib.training import generate, train
 
-    labels = balanced_labels(n_eval) if config.labelled else None
+    labels = config.conditioning.labels_to_ask(n_eval)
     rows, samples = [], []
     run = Path(tempfile.mkdtemp(prefix="ganlib-bench-"))
     try:
@@ -243,8 +243,7 @@ def time_to_quality(config, x, y, budgets, n_eval: int) -> tuple[list, list]:
                          "recall": round(g["recall"], 3), "real_fid": round(report["real_baseline"]["fid"], 2)})
             if labels is not None:
                 rows[-1]["label_agreement"] = round(g["label_agreement"], 4)
-            samples.append(generate(result.generator, 20, seed=1, labels=balanced_labels(20) if config.labelled
-                                    else None))
+            samples.append(generate(result.generator, 20, seed=1, labels=config.conditioning.labels_to_ask(20)))
             print(f"{'conditional' if config.labelled else 'course'} seed {config.seed} after {minutes:g} min: "
                   f"{rows[-1]}", flush=True)
     finally:

@@ -77,6 +77,48 @@ class Conditioning:
             return cls(kind, int(size) if size else (0 if kind == NONE else 10))
         raise ValueError(f"conditioning={value!r}: give Conditioning(kind, size), e.g. Conditioning('labels', 10).")
 
+    def default_values(self, n: int):
+        """The labels (or codes) to draw ``n`` samples with when none are asked for: int32 (n,) cycling
+        0, 1, …, size-1, every value equally often (±1); None when there is nothing to condition on."""
+        import numpy as np
+
+        return None if self.kind == NONE else (np.arange(n) % self.size).astype("int32")
+
+    def labels_to_ask(self, n: int):
+        """The digits to ask for when ``n`` samples are scored: ``default_values(n)`` for a conditional GAN,
+        whose samples are then checked against them; None otherwise (a latent code is not a label)."""
+        return self.default_values(n) if self.kind == LABELS else None
+
+    def one_hot(self, values, n: int):
+        """The one-hot input for ``n`` samples: float32 (n, size). ``values``: int (n,) labels or codes,
+        floats (n, size) (one-hot or mixed), or None for ``default_values(n)``. Raises ValueError, naming what
+        was wrong, for values out of range or of another shape, and for any values when there is nothing to
+        condition on."""
+        import numpy as np
+
+        if self.kind == NONE:
+            if values is not None:
+                raise ValueError("this generator is unconditional: it cannot draw a chosen digit. Use a conditional "
+                                 "checkpoint (e.g. pretrained-conditional) or leave the labels out.")
+            return None
+        what = "digits" if self.kind == LABELS else "codes"
+        values = self.default_values(n) if values is None else np.asarray(values)
+        shape = values.shape
+        if values.ndim == 1:
+            if values.size and (values.min() < 0 or values.max() >= self.size):
+                raise ValueError(f"labels must be {what} 0 to {self.size - 1}, got {values.min()} to {values.max()}.")
+            values = np.eye(self.size, dtype="float32")[values.astype("int64")]
+        if values.shape != (n, self.size):
+            raise ValueError(f"labels have shape {shape}; expected ({n},) or ({n}, {self.size}).")
+        return values.astype("float32")
+
+    def column_labels(self) -> list[str] | None:
+        """What each column of a sample grid with one column per value stands for: the digit asked for
+        (labels), the latent code (InfoGAN), or None when the columns mean nothing."""
+        if self.kind == NONE:
+            return None
+        return [str(k) if self.kind == LABELS else f"code {k}" for k in range(self.size)]
+
 
 CODE_10 = Conditioning(CODE, 10)
 

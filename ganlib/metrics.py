@@ -18,10 +18,9 @@ import keras
 import numpy as np
 from keras import layers
 
-from .config import LABELS
 from .data import load_mnist, to_model_range
 from .models import conditioning_of, predict_in_batches
-from .sampling import balanced_labels, generate, sampler_of
+from .sampling import generate, sampler_of
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 JUDGE_WEIGHTS = ASSETS / "judge.weights.h5"
@@ -421,7 +420,7 @@ class FIDCallback(keras.callbacks.Callback):
         # Labels (a conditional GAN) are asked for equally often and checked; a latent code is not a label.
         sampler = sampler_of(self.model)
         asked = conditioning_of(sampler)
-        labels = balanced_labels(self.n, asked.size) if asked.kind == LABELS else None
+        labels = asked.labels_to_ask(self.n)
         feats, probs = judge_outputs(generate(sampler, self.n, seed=self.seed, labels=labels))
         self.histograms.append(class_histogram(probs))
         if logs is not None:

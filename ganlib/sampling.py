@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .config import LABELS, NONE, GANConfig
+from .config import LABELS, Conditioning, GANConfig
 from .data import to_uint8
 from .models import conditioning_of, latent_size, predict_in_batches
 
@@ -64,7 +64,7 @@ def balanced_labels(n: int, classes: int = 10) -> np.ndarray:
     Returns:
         numpy.ndarray: int32 (n,).
     """
-    return (np.arange(n) % classes).astype("int32")
+    return Conditioning(LABELS, classes).default_values(n)
 
 
 def generator_inputs(generator: keras.Model, noise, labels=None):
@@ -81,21 +81,8 @@ def generator_inputs(generator: keras.Model, noise, labels=None):
         the noise, or ``[noise, one-hot float32 (n, size)]``.
     """
     noise = np.asarray(noise, dtype="float32")
-    conditioning = conditioning_of(generator)
-    if conditioning.kind == NONE:
-        if labels is not None:
-            raise ValueError("this generator is unconditional: it cannot draw a chosen digit. Use a conditional "
-                             "checkpoint (e.g. pretrained-conditional) or leave the labels out.")
-        return noise
-    size, what = conditioning.size, "digits" if conditioning.kind == LABELS else "codes"
-    labels = balanced_labels(len(noise), size) if labels is None else np.asarray(labels)
-    if labels.ndim == 1:
-        if labels.size and (labels.min() < 0 or labels.max() >= size):
-            raise ValueError(f"labels must be {what} 0 to {size - 1}, got {labels.min()} to {labels.max()}.")
-        labels = np.eye(size, dtype="float32")[labels.astype("int64")]
-    if labels.shape != (len(noise), size):
-        raise ValueError(f"labels have shape {labels.shape}; expected ({len(noise)},) or ({len(noise)}, {size}).")
-    return [noise, labels.astype("float32")]
+    one_hot = conditioning_of(generator).one_hot(labels, len(noise))
+    return noise if one_hot is None else [noise, one_hot]
 
 
 def generate(generator: keras.Model, n: int, seed: int = 0, batch_size: int = 1000, labels=None) -> np.ndarray:
