@@ -27,6 +27,7 @@ _OWNERS = {
              "load_frames", "save_run_gif"],
     "metrics": ["FIDCallback", "evaluate", "format_table", "judge_outputs", "frechet_distance", "classifier_score",
                 "confusion_matrix", "nearest_train_distance"],
+    "dirac": ["dirac_trajectory", "plot_dirac"],
     "toy": ["ring_of_gaussians", "modes_covered", "train_toy", "draw_toy", "save_toy_gif"],
     "viz": ["plot_samples", "plot_losses", "plot_confusion", "image_grid", "save_png", "save_gif"],
     "widgets": ["latent_explorer", "interpolation_explorer", "training_panel", "failure_lab"],
