@@ -49,9 +49,9 @@ def measure(failures, failure: str, fix: str, budget: dict, n_eval: int) -> dict
 
 
 def main(argv=None) -> int:
-    from ganlib.quiet import start_tensorflow
+    from ganlib.runtime import start_tensorflow
 
-    start_tensorflow()  # the thread pools the course uses (ganlib.quiet.cpu_threads)
+    start_tensorflow()  # the thread pools the course uses (ganlib.runtime.cpu_threads)
     from ganlib import failures
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -37,9 +37,9 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     command = "python benchmarks/recipes.py " + shlex.join(sys.argv[1:] if argv is None else argv)
 
-    from ganlib.quiet import start_tensorflow
+    from ganlib.runtime import start_tensorflow
 
-    start_tensorflow()  # the thread pools the course uses (ganlib.quiet.cpu_threads)
+    start_tensorflow()  # the thread pools the course uses (ganlib.runtime.cpu_threads)
     from ganlib.config import GANConfig
     from ganlib.data import training_set
     from ganlib.metrics import evaluate

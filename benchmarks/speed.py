@@ -110,7 +110,7 @@ def matmul_peak(dtype: str = "float32", n: int = 2048, seconds: float = 3.0) -> 
     """GFLOP/s of repeated n×n matrix products in ``dtype``: what this machine does at best in that type.
 
     Each call runs two independent products, so that the whole machine is measured whatever the thread pools:
-    with the course's (``ganlib.quiet.cpu_threads``) one product uses only the threads of one operation."""
+    with the course's (``ganlib.runtime.cpu_threads``) one product uses only the threads of one operation."""
     import tensorflow as tf
 
     a = tf.cast(tf.random.normal((n, n), seed=1), dtype)
@@ -342,9 +342,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed.json"))
     args = p.parse_args(argv)
 
-    from ganlib.quiet import start_tensorflow
+    from ganlib.runtime import start_tensorflow
 
-    start_tensorflow()  # the thread pools the course uses (ganlib.quiet.cpu_threads)
+    start_tensorflow()  # the thread pools the course uses (ganlib.runtime.cpu_threads)
     import tensorflow as tf
 
     from ganlib.config import GANConfig

@@ -3,7 +3,7 @@
     python benchmarks/threads.py                       # TensorFlow's own pools against a few others, 2 rounds
     python benchmarks/threads.py --settings tf 1,2 2,1 --rounds 3
 
-Each setting is ``GANLIB_THREADS`` (``intra,inter`` or ``tf``; see ``ganlib.quiet.cpu_threads``), measured in
+Each setting is ``GANLIB_THREADS`` (``intra,inter`` or ``tf``; see ``ganlib.runtime.cpu_threads``), measured in
 a fresh process (the pools are fixed once TensorFlow has run anything): images per second of ``fit`` on the
 in-memory pipeline after a warm-up, three times; then the seconds to draw 10,000 samples (large batches, which
 the pools suit differently). Settings alternate round by round, so that a noisy machine
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, os, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from ganlib.quiet import start_tensorflow
+from ganlib.runtime import start_tensorflow
 start_tensorflow()
 import tensorflow as tf
 from ganlib.config import GANConfig
@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=300, help="training steps per measurement")
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "threads.json"))
     args = p.parse_args(argv)
-    from ganlib.quiet import usable_cores
+    from ganlib.runtime import usable_cores
 
     rows = {setting: {"pools": None, "images_per_s": [], "generate_10k_s": []} for setting in args.settings}
     for r in range(args.rounds):

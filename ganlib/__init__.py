@@ -23,7 +23,7 @@ _OWNERS = {
     "sampling": ["generate", "generator_inputs", "fixed_noise", "balanced_labels"],
     "callbacks": ["StepLog"],
     "training": ["train"],
-    "runs": ["runs_dir", "figures_dir", "checkpoint_path", "load_generator", "load_config", "RunState",
+    "runs": ["runs_dir", "figures_dir", "run_folder", "load_generator", "load_config", "RunState",
              "load_frames", "save_run_gif"],
     "metrics": ["FIDCallback", "evaluate", "format_table", "judge_outputs", "frechet_distance", "classifier_score",
                 "confusion_matrix", "nearest_train_distance"],
@@ -49,7 +49,7 @@ def __getattr__(name):
 def setup(seed: int = 42):
     """A notebook's Setup cell: check versions, fix the seeds, say whether a GPU is there, and return the
     folder figures are saved to (``figures/``, or ``build/figures-quick/`` in quick mode). On a CPU it also
-    sizes TensorFlow's thread pools for the GAN's small operations (``ganlib.quiet.cpu_threads``).
+    sizes TensorFlow's thread pools for the GAN's small operations (``ganlib.runtime.cpu_threads``).
 
     Args:
         seed: the seed for Python, NumPy and TensorFlow (and Keras's layers).
@@ -57,7 +57,7 @@ def setup(seed: int = 42):
     Returns:
         Path: the folder the chapter saves its figures to.
     """
-    from .quiet import start_tensorflow
+    from .runtime import start_tensorflow
 
     gpus = start_tensorflow()  # TensorFlow's harmless start-up messages stay out of the notebook
     import keras

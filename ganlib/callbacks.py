@@ -15,7 +15,7 @@ from . import runs
 from .config import GANConfig
 from .data import to_uint8
 from .models import conditioning_of
-from .quiet import NativeStderrFilter
+from .runtime import NativeStderrFilter
 from .sampling import generator_inputs, sampler_of
 
 
@@ -103,7 +103,7 @@ class RunCheckpoint(keras.callbacks.Callback):
 
 
 class QuietFirstStep(keras.callbacks.Callback):
-    """Hides TensorFlow's known-harmless messages while the first training step compiles (``quiet.py``)."""
+    """Hides TensorFlow's known-harmless messages while the first training step compiles (``runtime.py``)."""
 
     def __init__(self, muffler: NativeStderrFilter):
         super().__init__()

@@ -55,7 +55,7 @@ def _cmd_train(args) -> int:
     if args.precision is not None:
         # Layers compute in 16 bits, weights stay float32; the models keep their outputs in float32.
         config = dataclasses.replace(config, precision=args.precision)
-    x, y = _training_data(args.data, config.labelled)
+    x, y = _data_option(args.data, config.labelled)
     started = time.time()
     result = train(config, args.out, x=x, y=y, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
                    strategy=make_strategy(args.strategy), keep_best=args.keep_best, tensorboard=args.tensorboard)
@@ -73,7 +73,7 @@ def _cmd_train(args) -> int:
     return 0
 
 
-def _training_data(source, labelled: bool):
+def _data_option(source, labelled: bool):
     """``(x, y)`` for ``train --data``: None for MNIST, ``fashion_mnist``, a folder of images or an .npz."""
     if source is None:
         return None, None
@@ -145,7 +145,7 @@ def _cmd_evaluate(args) -> int:
     import numpy as np
 
     from .metrics import evaluate, format_table
-    from .runs import SUMMARY, checkpoint_path, read_summary, write_json, write_summary
+    from .runs import SUMMARY, read_summary, run_folder, write_json, write_summary
 
     if args.record and not args.checkpoint:
         raise SystemExit("--record needs --checkpoint: it adds the figures to that run's train_summary.json")
@@ -171,7 +171,7 @@ def _cmd_evaluate(args) -> int:
         write_json(args.json, report)
         print(f"wrote {args.json}")
     if args.record:
-        run = checkpoint_path(args.checkpoint)
+        run = run_folder(args.checkpoint)
         summary = read_summary(run)
         summary["evaluation"] = {"command": _command_line(args), **report}
         write_summary(run, summary)
@@ -306,7 +306,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.argv = [a for a in argv if a != "--debug"]
-    from .quiet import start_tensorflow
+    from .runtime import start_tensorflow
 
     try:
         if args.tensorflow:

@@ -134,8 +134,8 @@ class GANConfig:
     # models
     latent_dim: int = 100
     # Narrow convolutions, a quarter of the TensorFlow tutorial's channels: on a CPU they train about twice
-    # the updates per minute of twice the width, and the GAN learns per update (recipe_search.md, seventh
-    # search).
+    # the updates per minute of twice the width, and the GAN learns per update, so a short budget buys more
+    # learning (benchmarks/results/recipe_search.md has the measurements).
     gen_filters: tuple[int, ...] = (64, 32, 16)
     # One hidden dense layer in each network lets each judge or draw the digit as a whole (the largest gain
     # of the recipe searches in benchmarks/results/recipe_search.md).

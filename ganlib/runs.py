@@ -73,7 +73,7 @@ def figures_dir() -> Path:
     return path
 
 
-def checkpoint_path(name) -> Path:
+def run_folder(name) -> Path:
     """A run folder, or the name of a generator shipped with ganlib (``pretrained``, ``pretrained-conditional``).
 
     Args:
@@ -135,7 +135,7 @@ class RunState:
     @classmethod
     def load(cls, run) -> RunState | None:
         """The state of a run folder (or a shipped generator's name), or None for a run that has not trained."""
-        path = checkpoint_path(run) / STATE
+        path = run_folder(run) / STATE
         if not path.exists():
             return None
         data = _read_json(path)
@@ -177,7 +177,7 @@ def load_config(run) -> GANConfig:
     Returns:
         GANConfig: the settings it was trained with.
     """
-    path = checkpoint_path(run) / CONFIG
+    path = run_folder(run) / CONFIG
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: {run} is not a training run folder "
                                 "(train one with `python -m ganlib train --out DIR`).")
@@ -191,7 +191,7 @@ def write_config(run, config: GANConfig) -> None:
 
 def read_summary(run) -> dict:
     """The run's ``train_summary.json`` (empty when there is none)."""
-    path = checkpoint_path(run) / SUMMARY
+    path = run_folder(run) / SUMMARY
     return _read_json(path) if path.exists() else {}
 
 
@@ -372,7 +372,7 @@ def load_generator(run):
     Returns:
         keras.Model: the generator, with its trained weights.
     """
-    run = checkpoint_path(run)
+    run = run_folder(run)
     config = load_config(run)
     weights = run / GENERATOR
     if not weights.exists():

@@ -37,7 +37,7 @@ from .config import GANConfig
 from .data import make_dataset, training_set
 from .gan import GAN, adopt, build_gan, class_name
 from .optim import Adam
-from .quiet import NativeStderrFilter
+from .runtime import NativeStderrFilter
 from .sampling import (
     SAMPLE_GRID_SEED,
     SAMPLE_GRID_SIZE,

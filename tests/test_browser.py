@@ -158,7 +158,7 @@ def test_explorer_in_jupyterlab_redraws_when_the_student_moves_it(lab):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             _open(page, lab(NOTEBOOK.name))
             _run_cell(page, "ganlib.setup(")
-            _run_cell(page, 'checkpoint_path("pretrained-conditional")')
+            _run_cell(page, 'run_folder("pretrained-conditional")')
             cell = _run_cell(page, "latent_explorer(cgen")
 
             image = cell.locator(".jp-OutputArea-output img").first

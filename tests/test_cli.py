@@ -186,7 +186,7 @@ def test_data_does_not_start_tensorflow(monkeypatch, mnist, capsys, tmp_path):
     def refuse():
         raise AssertionError("started TensorFlow")
 
-    monkeypatch.setattr("ganlib.quiet.start_tensorflow", refuse)
+    monkeypatch.setattr("ganlib.runtime.start_tensorflow", refuse)
     assert main(["data"]) == 0 and "MNIST ready" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="started TensorFlow"):
         main(generate_one(tmp_path))

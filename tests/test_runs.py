@@ -235,7 +235,7 @@ def test_the_shipped_keras_files_draw_what_ganlib_draws_without_ganlib(name, tmp
     fed = generator_inputs(generator, noise)
     inputs = {"noise": noise} if kind == "none" else {"noise": noise, kind: fed[1]}
     np.savez(tmp_path / "inputs.npz", **inputs)
-    proc = subprocess.run([sys.executable, "-c", WITHOUT_GANLIB, str(runs.checkpoint_path(name) / "generator.keras"),
+    proc = subprocess.run([sys.executable, "-c", WITHOUT_GANLIB, str(runs.run_folder(name) / "generator.keras"),
                            str(tmp_path / "inputs.npz"), str(tmp_path / "out.npy")], capture_output=True, text=True,
                           timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -263,7 +263,7 @@ def test_the_shipped_model_cards_are_what_the_card_command_writes(name):
     """A card's figures come from the run's records and the judge: a stale card fails here."""
     from tools.cards import CARD, model_card
 
-    card = (runs.checkpoint_path(name) / CARD).read_text()
+    card = (runs.run_folder(name) / CARD).read_text()
     assert card == model_card(name), f"run `python -m tools.cards {name}`"
     summary = runs.read_summary(name)
     assert f"| judge-FID (lower is better) | {summary['evaluation']['generated']['fid']:.2f} |" in card

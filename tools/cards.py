@@ -40,7 +40,7 @@ def model_card(run) -> str:
     Returns:
         str: the card.
     """
-    run = runs.checkpoint_path(run)
+    run = runs.run_folder(run)
     config, summary, state = runs.load_config(run), runs.read_summary(run), runs.RunState.load(run) or runs.RunState()
     if "evaluation" not in summary:
         raise ValueError(f"{run} has no recorded evaluation: run `python -m ganlib evaluate --checkpoint {run} "
@@ -165,7 +165,7 @@ def write_model_card(run) -> Path:
     """
     from ganlib.files import atomic_write
 
-    path = runs.checkpoint_path(run) / CARD
+    path = runs.run_folder(run) / CARD
     return atomic_write(path, model_card(run).encode())
 
 
@@ -174,7 +174,7 @@ def main(argv=None) -> int:
     if len(argv) != 1:
         print("usage: python -m tools.cards RUN   (a run folder, 'pretrained' or 'pretrained-conditional')")
         return 2
-    from ganlib.quiet import start_tensorflow
+    from ganlib.runtime import start_tensorflow
 
     start_tensorflow()
     print(f"wrote {write_model_card(argv[0])}")

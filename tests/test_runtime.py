@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from ganlib.quiet import HARMLESS, is_harmless, quiet_native_logs
+from ganlib.runtime import HARMLESS, is_harmless, quiet_native_logs
 
 SCRIPT = textwrap.dedent("""
     import os
@@ -14,7 +14,7 @@ SCRIPT = textwrap.dedent("""
     ganlib.setup()
     from ganlib.config import Conditioning, GANConfig
     from ganlib.data import training_images
-    from ganlib.quiet import quiet_native_logs
+    from ganlib.runtime import quiet_native_logs
     from ganlib.training import train
     cfg = GANConfig(gen_filters=(16, 8), disc_filters=(8,), latent_dim=8, batch_size=64, epochs=1, n_train=256,
                     conditioning=Conditioning())
@@ -47,7 +47,7 @@ def test_the_filter_keeps_unknown_lines_and_drops_known_ones(capfd):
 def test_tensorflows_logger_drops_the_retracing_warning_and_keeps_others():
     import logging
 
-    from ganlib.quiet import start_tensorflow
+    from ganlib.runtime import start_tensorflow
 
     start_tensorflow()
     start_tensorflow()  # twice: one filter, not two
@@ -63,7 +63,7 @@ def test_tensorflows_logger_drops_the_retracing_warning_and_keeps_others():
 
 
 def test_cpu_threads_runs_two_operations_at_once_on_half_the_cores_each():
-    from ganlib.quiet import cpu_threads
+    from ganlib.runtime import cpu_threads
 
     assert cpu_threads(2) == (1, 2)
     assert cpu_threads(1) == (1, 2)
@@ -74,7 +74,7 @@ def test_cpu_threads_runs_two_operations_at_once_on_half_the_cores_each():
 
 @pytest.mark.parametrize("setting", ["2", "0,2", "one,two", "1,2,3"])
 def test_a_bad_threads_setting_says_what_to_write(setting):
-    from ganlib.quiet import cpu_threads
+    from ganlib.runtime import cpu_threads
 
     with pytest.raises(ValueError, match=r"GANLIB_THREADS=.*'intra,inter'.*'tf'"):
         cpu_threads(2, setting)
@@ -87,7 +87,7 @@ def test_start_tensorflow_sizes_the_thread_pools(setting, expected):
     env = {k: v for k, v in os.environ.items() if k != "GANLIB_THREADS"}
     if setting:
         env["GANLIB_THREADS"] = setting
-    code = ("import tensorflow as tf; from ganlib.quiet import start_tensorflow, usable_cores; "
+    code = ("import tensorflow as tf; from ganlib.runtime import start_tensorflow, usable_cores; "
             "gpus = start_tensorflow(); tf.constant(1.0) + 1; "
             "print(len(gpus), usable_cores(), tf.config.threading.get_intra_op_parallelism_threads(), "
             "tf.config.threading.get_inter_op_parallelism_threads())")
@@ -96,7 +96,7 @@ def test_start_tensorflow_sizes_the_thread_pools(setting, expected):
     if gpus:
         pytest.skip("with a GPU TensorFlow keeps its own thread pools")
     if expected == "rule":
-        from ganlib.quiet import cpu_threads
+        from ganlib.runtime import cpu_threads
 
         expected = cpu_threads(cores)
     assert (intra, inter) == expected

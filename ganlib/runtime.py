@@ -1,4 +1,5 @@
-"""Keep TensorFlow's known-harmless start-up messages out of a student's way, and let everything else through.
+"""TensorFlow's runtime as the course starts it: its thread pools sized for a GAN on a CPU, and its
+known-harmless start-up messages kept out of a student's way, with everything else let through.
 
 TensorFlow's C++ core writes straight to the process's standard error (file descriptor 2) before its own
 log settings apply, so ``TF_CPP_MIN_LOG_LEVEL`` does not silence it: on a machine without a GPU every
