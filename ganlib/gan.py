@@ -56,7 +56,7 @@ class GAN(keras.Model):
             self.ema_generator.set_weights(generator.get_weights())
             self.ema_generator.conditioning = self.conditioning
         names = ("d_loss", "g_loss", "real_score", "fake_score", "d_grad_norm", "g_grad_norm") + (
-            ("code_loss",) if self._has_code else ())
+            ("code_loss",) if self._has_code else ()) + (("penalty",) if self._has_penalty else ())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
@@ -106,12 +106,13 @@ class GAN(keras.Model):
             d_loss = losses.discriminator_loss(self.loss, s_real, s_fake, self.from_logits, self.label_smoothing)
             g_loss = losses.generator_loss(self.loss, s_fake, self.from_logits)
             code_loss = self._code_loss(code, code_logits)
-            d_total = d_loss + self._penalties(real, fake, condition) + self.code_weight * code_loss
+            penalty = self._penalties(real, fake, condition)
+            d_total = d_loss + penalty + self.code_weight * code_loss
             g_total = g_loss + self.code_weight * code_loss
         d_grad_norm = self._apply(self.d_optimizer, d_tape, d_total, self.discriminator)
         g_grad_norm = self._apply(self.g_optimizer, g_tape, g_total, self.generator)
         return dict(d_loss=d_loss, g_loss=g_loss, real_score=self._mean_probability(s_real),
-                    fake_score=self._mean_probability(s_fake), code_loss=code_loss,
+                    fake_score=self._mean_probability(s_fake), code_loss=code_loss, penalty=penalty,
                     d_grad_norm=d_grad_norm, g_grad_norm=g_grad_norm)
 
     def _alternating_step(self, real, labels):
@@ -128,8 +129,8 @@ class GAN(keras.Model):
                 s_real, _ = self.discriminate(real, condition)
                 s_fake, code_logits = self.discriminate(fake, condition)
                 d_loss = losses.discriminator_loss(self.loss, s_real, s_fake, self.from_logits, self.label_smoothing)
-                d_total = (d_loss + self._penalties(real, fake, condition, count)
-                           + self.code_weight * self._code_loss(code, code_logits))
+                penalty = self._penalties(real, fake, condition, count)
+                d_total = d_loss + penalty + self.code_weight * self._code_loss(code, code_logits)
             d_grad_norm = self._apply(self.d_optimizer, d_tape, d_total, self.discriminator)
         scores = dict(real_score=self._mean_probability(s_real), fake_score=self._mean_probability(s_fake))
         g_inputs, condition, code = self.sample_inputs(batch, labels, offset=3)
@@ -139,7 +140,7 @@ class GAN(keras.Model):
             code_loss = self._code_loss(code, code_logits)
             g_total = g_loss + self.code_weight * code_loss
         g_grad_norm = self._apply(self.g_optimizer, g_tape, g_total, self.generator)
-        return dict(d_loss=d_loss, g_loss=g_loss, code_loss=code_loss, d_grad_norm=d_grad_norm,
+        return dict(d_loss=d_loss, g_loss=g_loss, code_loss=code_loss, penalty=penalty, d_grad_norm=d_grad_norm,
                     g_grad_norm=g_grad_norm, **scores)
 
     # ---- what is not the algorithm: inputs per kind of conditioning, the EMA, replicas, logging
@@ -192,6 +193,11 @@ class GAN(keras.Model):
     @property
     def _has_code(self) -> bool:
         return self.conditioning.kind == CODE
+
+    @property
+    def _has_penalty(self) -> bool:
+        # Logged as "penalty" (what the penalties add to the discriminator's loss) when one is on.
+        return bool((self.loss == "wgan-gp" and self.gp_weight) or self.r1_weight)
 
     def _mean_probability(self, scores):
         # What the discriminator's scores say about "real", as a probability (for raw scores, their sigmoid).

@@ -63,6 +63,21 @@ def test_penalties_on_a_critic_whose_gradient_is_known():
     close(losses.gradient_penalty(unit, real, fake), 0.0, tol=1e-6)
 
 
+@pytest.mark.parametrize("c, sign", [(0.05, 1.0), (0.01, -1.0)])
+def test_a_descent_step_on_each_penalty_moves_the_slope_the_right_way(c, sign):
+    # critic(x) = c · sum(x), slope c · 28 (= 1.4 for c = 0.05, 0.28 for c = 0.01). d/dc of R1's c² · 784 is
+    # 2 · 784 · c > 0: descent flattens the critic. d/dc of WGAN-GP's (28 c − 1)² is 56 (28 c − 1): positive
+    # above slope 1, negative below, so descent moves the slope towards 1 from either side.
+    weight = tf.Variable(c)
+    critic = lambda x: weight * tf.reduce_sum(tf.reshape(x, [tf.shape(x)[0], -1]), axis=1, keepdims=True)  # noqa: E731
+    real = tf.constant(np.random.default_rng(1).uniform(-1, 1, (4, 28, 28, 1)).astype("float32"))
+    with tf.GradientTape(persistent=True) as tape:
+        r1, gp = losses.r1_penalty(critic, real), losses.gradient_penalty(critic, real, real[::-1], seed=[0, 1])
+    close(tape.gradient(r1, weight), 2 * 784 * c, tol=1e-3 * 784 * c)
+    close(tape.gradient(gp, weight), 56 * (28 * c - 1), tol=1e-3)
+    assert np.sign(float(tape.gradient(gp, weight))) == sign
+
+
 def test_the_saturating_generator_loss_loses_its_gradient_where_the_non_saturating_one_keeps_it():
     # a discriminator sure that the fakes are fake: logit -8, D(G(z)) = 0.0003; the gradient that reaches the
     # generator passes through the logit, whether the loss is given the logit or the probability
@@ -102,6 +117,9 @@ def test_every_loss_trains_and_logs_finite_values_per_step(tmp_path, changes):
         # the steps' own values average to the epoch's mean
         assert np.mean([r[key] for r in log.rows]) == pytest.approx(row[key], rel=1e-4, abs=1e-5)
     assert row["g_grad_norm"] > 0 and row["d_grad_norm"] > 0
+    # The penalties are logged: what they add to the discriminator's loss, positive, only when one is on.
+    penalised = changes.get("loss") == "wgan-gp" or changes.get("r1_weight")
+    assert ("penalty" in row) == bool(penalised) and (not penalised or row["penalty"] > 0)
 
 
 def test_step_log_asks_for_one_step_per_call(tmp_path):
