@@ -1,5 +1,5 @@
 # make setup   build .venv once (pinned versions from requirements.txt) and install ganlib into it; nothing
-#              outside this folder is installed
+#              outside this folder is installed. make test adds the tests' tools (requirements-dev.txt)
 # make browser install Debian's Chromium, system-wide, for the browser test (asks apt-get; CI runs it)
 # make course  run every notebook head-less with the real course settings; writes figures/ and figures/training.gif
 # make test    ruff, then pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
@@ -17,7 +17,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup course test test-fast lab data clean student benchmark pretrained pretrained-conditional browser wheel site
+.PHONY: setup dev course test test-fast lab data clean student benchmark pretrained pretrained-conditional browser wheel site
 
 setup: $(STAMP)
 
@@ -26,6 +26,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# The tests' tools (pytest, nbval, ruff, Playwright) on top of the course's environment.
+DEV_STAMP := $(VENV)/.dev-installed
+dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 # Chromium for tests/test_browser.py (Playwright drives it; Playwright's own browser download is not used).
@@ -66,7 +74,7 @@ NBVAL := $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell
 TESTED := $(patsubst notebooks/solutions/%,build/nbval/%,$(sort $(wildcard notebooks/solutions/0*.ipynb)))
 FIRST_HALF := $(foreach n,1 2 3 4 5,$(filter build/nbval/0$(n)%,$(TESTED)))
 SECOND_HALF := $(filter-out $(FIRST_HALF),$(TESTED)) notebooks/index.ipynb
-test: setup data
+test: dev data
 	$(BIN)/ruff check ganlib tests benchmarks tools
 	@mkdir -p build/test-logs
 	$(BIN)/python -m tools.edition --tested notebooks/solutions build/nbval
@@ -80,7 +88,7 @@ test: setup data
 	test $$ra = 0 && test $$rb = 0 && test $$rc = 0
 
 # The tests marked slow (training, benchmarks, other processes), browser or network are left out: see pyproject.toml.
-test-fast: setup data
+test-fast: dev data
 	$(BIN)/ruff check ganlib tests benchmarks tools
 	GANLIB_QUICK=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow and not browser and not network" \
 	  --durations=5 tests
@@ -105,7 +113,7 @@ $(SITE_VENV)/.installed: site/requirements.txt
 	$(SITE_VENV)/bin/python -m pip install --quiet -r site/requirements.txt
 	touch $@
 
-site: setup $(SITE_VENV)/.installed
+site: dev $(SITE_VENV)/.installed
 	@test -f build/course/08_failures.ipynb || $(MAKE) course
 	$(SITE_VENV)/bin/python site/build.py $(SITE_VENV)/bin
 	GANLIB_REQUIRE_SITE=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_site.py

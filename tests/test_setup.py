@@ -58,11 +58,25 @@ def test_the_package_floors_are_the_tested_versions_and_name_what_ganlib_imports
     assert not unexpected, f"ganlib imports {sorted(unexpected)}: declare it in pyproject.toml"
 
 
+def test_the_tests_tools_are_apart_from_the_course_and_the_dev_extra_names_them():
+    import tomllib
+
+    course, dev = (pins((ROOT / name).read_text().splitlines()) for name in ("requirements.txt",
+                                                                              "requirements-dev.txt"))
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
+    assert not set(course) & set(dev) and {"pytest", "nbval", "ruff", "playwright"} == set(dev)
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    floors = dict(spec.split(">=") for spec in extra)
+    assert set(floors) == set(dev) and all(dev[n].startswith(f) for n, f in floors.items()), (floors, dev)
+
+
 def test_installed_versions_are_the_pinned_ones():
     from importlib.metadata import version
 
-    for name, pinned in pins((ROOT / "requirements.txt").read_text().splitlines()).items():
-        assert version(name) == pinned, f"{name}: installed {version(name)}, pinned {pinned}; run `make setup`"
+    files = ("requirements.txt", "requirements-dev.txt")
+    pinned_sets = [pins((ROOT / name).read_text().splitlines()) for name in files]
+    for name, pinned in {k: v for s in pinned_sets for k, v in s.items()}.items():
+        assert version(name) == pinned, f"{name}: installed {version(name)}, pinned {pinned}; run `make dev`"
 
 
 def test_the_course_has_its_chapters():
