@@ -121,17 +121,14 @@ def set_repository(url: str, root=None) -> None:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m tools.badges URL   (the public repository, e.g. https://github.com/OWNER/REPO)")
-        return 2
-    try:
-        set_repository(argv[0])
-    except ValueError as error:
-        print(f"error: {error}")
-        return 1
-    print(f"pyproject.toml, the chapters' Colab badges and the README's install line now point at {argv[0]}")
-    return 0
+    from tools import command
+
+    def act(url):
+        set_repository(url)
+        return f"pyproject.toml, the chapters' Colab badges and the README's install line now point at {url}"
+
+    return command(sys.argv[1:] if argv is None else argv, 1,
+                   "python -m tools.badges URL   (the public repository, e.g. https://github.com/OWNER/REPO)", act)
 
 
 if __name__ == "__main__":

@@ -170,15 +170,13 @@ def write_model_card(run) -> Path:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m tools.cards RUN   (a run folder, 'pretrained' or 'pretrained-conditional')")
-        return 2
     from ganlib.runtime import start_tensorflow
+    from tools import command
 
     start_tensorflow()
-    print(f"wrote {write_model_card(argv[0])}")
-    return 0
+    return command(sys.argv[1:] if argv is None else argv, 1,
+                   "python -m tools.cards RUN   (a run folder, 'pretrained' or 'pretrained-conditional')",
+                   lambda run: f"wrote {write_model_card(run)}")
 
 
 if __name__ == "__main__":

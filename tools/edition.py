@@ -136,17 +136,14 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     tested = argv[:1] == ["--tested"]
     argv = argv[1:] if tested else argv
-    if len(argv) != 2:
-        print("usage: python -m tools.edition [--tested] SOLVED_DIR OUT_DIR   (e.g. notebooks/solutions "
-              "build/student; --tested: the notebooks make test runs, each exercise unsolved then solved)")
-        return 2
-    try:
-        written = write_edition(*argv, tested=tested)
-    except (OSError, ValueError) as error:
-        print(f"error: {error}")
-        return 1
-    print(f"{'tested' if tested else 'student'} edition: {len(written)} notebooks in {argv[1]}")
-    return 0
+    from tools import command
+
+    def act(solved, out):
+        written = write_edition(solved, out, tested=tested)
+        return f"{'tested' if tested else 'student'} edition: {len(written)} notebooks in {out}"
+
+    return command(argv, 2, "python -m tools.edition [--tested] SOLVED_DIR OUT_DIR   (e.g. notebooks/solutions "
+                   "build/student; --tested: the notebooks make test runs, each exercise unsolved then solved)", act)
 
 
 if __name__ == "__main__":
