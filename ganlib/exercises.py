@@ -431,14 +431,19 @@ def means_only_fid(function, real_features) -> bool:
                    "means only: two sets with the same average look alike, however different their spreads.")
 
 
-def evaluation_report(report, n: int, exercise: str) -> bool:
-    """Exercises 5.1 and 5.2: ``report``, what ``evaluate`` returned for ``n`` samples."""
+def evaluation_report(report, n: int, exercise: str, trained=None) -> bool:
+    """Exercises 5.1 and 5.2: ``report``, what ``evaluate`` returned for ``n`` samples; for 5.2, of a generator
+    far less trained than the one ``trained`` (a report) scored, so its FID must be well above that one's."""
     if missing(report):
         return not_yet(exercise, "Set it to what evaluate(...) returns for N samples.")
     if not isinstance(report, dict) or "generated" not in report:
         return verdict(exercise, ["that is not an evaluate() report: call `evaluate(images)` on uint8 samples "
                                   "from `generate(...)`."], "")
     problems = [] if report["n"] == n else [f"the report scores {report['n']:,} samples; use N = {n:,}."]
+    if trained is not None and report["generated"]["fid"] < 2 * trained["generated"]["fid"]:
+        problems.append(f"its FID, {report['generated']['fid']:.1f}, is not far above the trained generator's "
+                        f"({trained['generated']['fid']:.1f}): evaluate samples of the one-epoch run, "
+                        "`generate(early.generator, N, seed=0)`.")
     return verdict(exercise, problems, f"judge-FID {report['generated']['fid']:.1f} over {report['n']:,} samples.")
 
 
@@ -536,12 +541,16 @@ def zero_shares(shares, f_train) -> bool:
 # Chapter 8 ---------------------------------------------------------------------------------------------------------
 
 def toy_two_timescales(run) -> bool:
-    """Exercise 8.3: ``run``, a ``toy.ToyRun`` trained with g_lr 1e-4 and d_lr 4e-4."""
+    """Exercise 8.3: ``run``, a ``toy.ToyRun`` trained with g_lr 1e-4 and d_lr 4e-4 (no R1, the default loss)."""
     exercise = "Exercise 8.3"
     if missing(run):
         return not_yet(exercise, "Set `slow` to `train_toy(g_lr=1e-4, d_lr=4e-4, steps=toy_steps)`.")
-    return verdict(exercise, [] if run.covered else ["this run recorded no snapshots: train it with steps > 0."],
-                   f"modes covered at each snapshot: {run.covered}.")
+    asked = {"g_lr": 1e-4, "d_lr": 4e-4, "r1_weight": 0.0, "loss": "bce"}
+    problems = [f"it trained with {key}={run.settings.get(key)!r}; the exercise asks for {key}={value!r}."
+                for key, value in asked.items() if run.settings.get(key) != value]
+    if not run.covered:
+        problems.append("this run recorded no snapshots: train it with steps > 0.")
+    return verdict(exercise, problems, f"modes covered at each snapshot: {run.covered}.")
 
 
 def added_failure(failures) -> bool:

@@ -169,6 +169,10 @@ def test_chapter_5_checks(capsys, mnist, tmp_path):
     right(capsys, exercises.evaluation_report, report, 100, "Exercise 5.1")
     wrong(exercises.evaluation_report, report, 2000, "Exercise 5.1", match="use N = 2,000")
     wrong(exercises.evaluation_report, {"fid": 3}, 100, "Exercise 5.1", match="not an evaluate")
+    # 5.2: the one-epoch generator's report, not the trained one's it is compared with
+    trained = {**report, "generated": {**report["generated"], "fid": report["generated"]["fid"] / 4}}
+    right(capsys, exercises.evaluation_report, report, 100, "Exercise 5.2", trained=trained)
+    wrong(exercises.evaluation_report, trained, 100, "Exercise 5.2", trained=trained, match="not far above")
     path = tmp_path / "report.json"
     wrong(exercises.report_file, path, match="there is no file")
     path.write_text(json.dumps(report))
@@ -212,8 +216,11 @@ def test_chapter_8_checks(capsys):
     right(capsys, exercises.added_failure, failures)
     failures["no dropout"] = Setting({"dropout": 0.1}, "...")
     wrong(exercises.added_failure, failures, match=r"the failure is `\{\"dropout\": 0.0\}`")
-    right(capsys, exercises.toy_two_timescales, ToyRun({}, covered=[1, 8]))
-    wrong(exercises.toy_two_timescales, ToyRun({}), match="recorded no snapshots")
+    asked = {"g_lr": 1e-4, "d_lr": 4e-4, "r1_weight": 0.0, "loss": "bce"}
+    right(capsys, exercises.toy_two_timescales, ToyRun(asked, covered=[1, 8]))
+    wrong(exercises.toy_two_timescales, ToyRun(asked), match="recorded no snapshots")
+    wrong(exercises.toy_two_timescales, ToyRun({**asked, "d_lr": 1e-4}, covered=[1, 8]),
+          match="d_lr=0.0001; the exercise asks for d_lr=0.0004")
 
 
 @pytest.mark.slow
