@@ -66,8 +66,8 @@ course: setup data
 	done
 	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif   Times: build/course/timings.txt"
 
-# Three runs side by side (each leaves a core idle much of the time): pytest, and nbval on two halves of the
-# course. nbval runs each chapter once, with each exercise twice: as the student edition has it (its checks
+# Three runs side by side (each leaves a core idle much of the time): pytest in two processes (pytest-xdist,
+# so both cores stay busy once the chapters are done), and nbval on two halves of the course. nbval runs each chapter once, with each exercise twice: as the student edition has it (its checks
 # must say "not yet" without failing), then solved (python -m tools.edition --tested, in build/nbval/). The
 # reports follow, in that order, with the 15 slowest tests; they are also in build/test-logs/.
 NBVAL := $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
@@ -79,7 +79,7 @@ test: dev data
 	@mkdir -p build/test-logs
 	$(BIN)/python -m tools.edition --tested notebooks/solutions build/nbval
 	@echo "pytest tests, and nbval on chapters 1-5 and 6-8 (each exercise unsolved, then solved): running side by side"
-	@GANLIB_QUICK=1 $(BIN)/python -m pytest -q --durations=15 tests > build/test-logs/tests.log 2>&1 & a=$$!; \
+	@GANLIB_QUICK=1 $(BIN)/python -m pytest -q -n 2 --durations=15 tests > build/test-logs/tests.log 2>&1 & a=$$!; \
 	GANLIB_QUICK=1 $(NBVAL) $(FIRST_HALF) > build/test-logs/chapters-1-5.log 2>&1 & b=$$!; \
 	GANLIB_QUICK=1 $(NBVAL) $(SECOND_HALF) > build/test-logs/chapters-6-8.log 2>&1 & c=$$!; \
 	wait $$a; ra=$$?; wait $$b; rb=$$?; wait $$c; rc=$$?; \

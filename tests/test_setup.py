@@ -64,7 +64,7 @@ def test_the_tests_tools_are_apart_from_the_course_and_the_dev_extra_names_them(
     course, dev = (pins((ROOT / name).read_text().splitlines()) for name in ("requirements.txt",
                                                                               "requirements-dev.txt"))
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
-    assert not set(course) & set(dev) and {"pytest", "nbval", "ruff", "playwright"} == set(dev)
+    assert not set(course) & set(dev) and {"pytest", "pytest-xdist", "nbval", "ruff", "playwright"} == set(dev)
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
     floors = dict(spec.split(">=") for spec in extra)
     assert set(floors) == set(dev) and all(dev[n].startswith(f) for n, f in floors.items()), (floors, dev)
