@@ -54,7 +54,6 @@ class GAN(keras.Model):
         if self.ema:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
-            self.ema_generator.conditioning = self.conditioning
         names = ("d_loss", "g_loss", "real_score", "fake_score", "d_grad_norm", "g_grad_norm") + (
             ("code_loss",) if self._has_code else ()) + (("penalty",) if self._has_penalty else ())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}

@@ -20,11 +20,10 @@ LABEL_EMBEDDING = 32
 
 
 def conditioning_of(model: keras.Model) -> Conditioning:
-    """What ``model`` (a generator or discriminator) is told besides its main input.
-
-    A network built by this module carries its ``Conditioning``. For one built elsewhere (a clone, your
-    own) it is read from the inputs: one input means none; a second one-hot input is a latent code when it
-    is named ``code``, else labels.
+    """What ``model`` (a generator or discriminator) is told besides its main input, read from the network
+    itself, so that it holds for a clone, a loaded ``.keras`` file or your own network alike: a second one-hot
+    input is a latent code when it is named ``code``, else labels; a discriminator with a single input and a
+    second output reads a latent code back; anything else is told nothing.
 
     Args:
         model: a generator or a discriminator.
@@ -32,12 +31,11 @@ def conditioning_of(model: keras.Model) -> Conditioning:
     Returns:
         Conditioning: its kind and size.
     """
-    known = getattr(model, "conditioning", None)
-    if isinstance(known, Conditioning):
-        return known
-    if len(model.inputs) == 1:
-        return Conditioning()
-    return Conditioning(CODE if model.inputs[1].name == CODE else LABELS, int(model.inputs[1].shape[-1]))
+    if len(model.inputs) == 2:
+        return Conditioning(CODE if model.inputs[1].name == CODE else LABELS, int(model.inputs[1].shape[-1]))
+    if len(model.outputs) == 2:
+        return Conditioning(CODE, int(model.outputs[1].shape[-1]))
+    return Conditioning()
 
 
 def latent_size(generator: keras.Model) -> int:
@@ -107,9 +105,7 @@ def build_generator(latent_dim: int = 100, filters=(128, 64, 32), dense_units=()
         h = layers.LeakyReLU(0.2)(h)
     out = layers.Conv2DTranspose(1, kernel_size, strides=2, padding="same", activation="tanh", dtype="float32",
                                  name="image")(h)
-    model = keras.Model(inputs if len(inputs) > 1 else z, out, name=name)
-    model.conditioning = conditioning
-    return model
+    return keras.Model(inputs if len(inputs) > 1 else z, out, name=name)
 
 
 def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, dropout: float = 0.3,
@@ -176,7 +172,6 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
         logit = layers.Add()([weighted(layers.Dense(1))(h), layers.Dot(axes=1)([embedded, h])])
         out = layers.Activation(activation or "linear", dtype="float32", name="real")(logit)
         model = keras.Model([x, labels], out, name=name)
-    model.conditioning = conditioning
     return model
 
 
