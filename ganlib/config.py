@@ -154,6 +154,7 @@ class GANConfig:
     g_lr: float = 1e-3  # large steps: the best rate at a 5-minute budget (benchmarks/results/recipe_search.md)
     d_lr: float = 1e-3
     beta_1: float = 0.5
+    beta_2: float = 0.999  # Adam's decay of its squared-gradient average (Keras's default; WGAN-GP's paper uses 0.9)
     label_smoothing: float = 0.1
     # The adversarial loss (losses.py): "bce" (the non-saturating cross-entropy, the course's), "saturating"
     # (the original minimax loss, whose generator gradient vanishes), "hinge" or "wgan-gp". Not "bce", or an
@@ -205,6 +206,7 @@ class GANConfig:
             ("g_lr", 0 < self.g_lr < 1, "a learning rate between 0 and 1, e.g. 2e-4"),
             ("d_lr", 0 < self.d_lr < 1, "a learning rate between 0 and 1, e.g. 2e-4"),
             ("beta_1", 0 <= self.beta_1 < 1, "in [0, 1), e.g. 0.5"),
+            ("beta_2", 0 < self.beta_2 < 1, "in (0, 1), e.g. 0.999"),
             ("label_smoothing", 0 <= self.label_smoothing < 0.5, "in [0, 0.5), e.g. 0.1"),
             ("lr_decay", 0 <= self.lr_decay <= 1,
              "in [0, 1]: 0 keeps the rates constant, 0.5 decays over the last half"),

@@ -270,8 +270,8 @@ def build_gan(config: GANConfig, adam=Adam) -> GAN:
               code_weight=config.code_weight, loss=config.loss, gp_weight=config.gp_weight, r1_weight=config.r1_weight,
               alternating=config.alternating, d_steps=config.d_steps)
     gan.compile(
-        g_optimizer=adam(config.g_lr, beta_1=config.beta_1),
-        d_optimizer=adam(config.d_lr, beta_1=config.beta_1),
+        g_optimizer=adam(config.g_lr, beta_1=config.beta_1, beta_2=config.beta_2),
+        d_optimizer=adam(config.d_lr, beta_1=config.beta_1, beta_2=config.beta_2),
         label_smoothing=config.label_smoothing,
         jit_compile=config.jit_compile,
     )

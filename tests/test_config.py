@@ -44,3 +44,15 @@ def test_column_labels_say_what_each_column_asks_for():
     assert Conditioning(LABELS, 3).column_labels() == ["0", "1", "2"]
     assert Conditioning(CODE, 2).column_labels() == ["code 0", "code 1"]
     assert Conditioning().column_labels() is None
+
+
+def test_adams_second_decay_is_a_setting_that_reaches_both_optimisers():
+    from ganlib.config import GANConfig
+    from ganlib.gan import build_gan
+
+    assert GANConfig().beta_2 == 0.999  # Keras's default, which the course trains with
+    gan = build_gan(GANConfig(beta_1=0.0, beta_2=0.9, epochs=1))  # WGAN-GP's paper settings
+    for optimizer in (gan.g_optimizer, gan.d_optimizer):
+        assert (float(optimizer.beta_1), float(optimizer.beta_2)) == (0.0, 0.9)
+    with pytest.raises(ValueError, match=r"beta_2.*in \(0, 1\)"):
+        GANConfig(beta_2=1.0)
