@@ -63,9 +63,9 @@ class KeepBestGenerator(keras.callbacks.Callback):
     generator: a long run that gets worse late (a GAN can)
     keeps its best generator. Runs before ``RunCheckpoint``, which writes the state."""
 
-    def __init__(self, out_dir: Path, state: runs.RunState):
+    def __init__(self, state: runs.RunState):
         super().__init__()
-        self.out_dir, self.state = Path(out_dir), state
+        self.state = state
 
     def on_epoch_end(self, epoch, logs=None):
         fid = (logs or {}).get("fid")

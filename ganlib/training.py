@@ -280,7 +280,7 @@ def _callbacks(config: GANConfig, out_dir: Path, state: runs.RunState, clock: Ru
     return [StopOnNaN(out_dir), ReseedDropout(config.seed), *([budget] if budget else []),
             *([LearningRateDecay(config, steps, clock)] if config.lr_decay else []),
             SampleGrid(out_dir, sample_grid_noise(config), state.epoch), *extra,
-            KeepBestGenerator(out_dir, state), RunCheckpoint(out_dir, state, clock)]
+            KeepBestGenerator(state), RunCheckpoint(out_dir, state, clock)]
 
 
 def _use_best_generator(gan: keras.Model, out_dir: Path, state: runs.RunState) -> None:

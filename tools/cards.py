@@ -20,13 +20,13 @@ CARD = "MODEL_CARD.md"
 SAMPLES = 10000
 
 
-def _what_each_value_draws(run, size: int) -> tuple[np.ndarray, np.ndarray]:
+def _what_each_value_draws(run, conditioning) -> tuple[np.ndarray, np.ndarray]:
     """For a generator with codes or labels: the judge's most frequent digit for each value, and its share."""
     from ganlib.metrics import confusion_matrix, judge_outputs
     from ganlib.sampling import generate
 
     generator = runs.load_generator(run)
-    values = runs.load_config(run).conditioning.default_values(SAMPLES)
+    values = conditioning.default_values(SAMPLES)
     matrix = confusion_matrix(judge_outputs(generate(generator, SAMPLES, seed=0, labels=values))[1], values)
     return matrix.argmax(1), matrix.max(1) / matrix.sum(1)
 
@@ -65,7 +65,7 @@ def model_card(run) -> str:
                       for label, key, fmt in rows if key in g)
     limits = ""
     if kind in (CODE, LABELS):
-        digits, shares = _what_each_value_draws(run, size)
+        digits, shares = _what_each_value_draws(run, config.conditioning)
         if kind == CODE:
             mixed = [f"code {c} draws {d}s {s:.1%} of the time" for c, (d, s) in enumerate(zip(digits, shares))
                      if s < 0.98]
