@@ -28,7 +28,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-# The tests' tools (pytest, nbval, ruff, Playwright) on top of the course's environment.
+# The tests' tools (pytest, pytest-xdist, nbval, ruff, Playwright) on top of the course's environment.
 DEV_STAMP := $(VENV)/.dev-installed
 dev: $(DEV_STAMP)
 
@@ -67,8 +67,9 @@ course: setup data
 	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif   Times: build/course/timings.txt"
 
 # Three runs side by side (each leaves a core idle much of the time): pytest in two processes (pytest-xdist,
-# so both cores stay busy once the chapters are done), and nbval on two halves of the course. nbval runs each chapter once, with each exercise twice: as the student edition has it (its checks
-# must say "not yet" without failing), then solved (python -m tools.edition --tested, in build/nbval/). The
+# so both cores stay busy once the chapters are done), and nbval on two halves of the course. nbval runs each
+# chapter once, with each exercise twice: as the student edition has it (its checks must say "not yet" without
+# failing), then solved (python -m tools.edition --tested, in build/nbval/). The
 # reports follow, in that order, with the 15 slowest tests; they are also in build/test-logs/.
 NBVAL := $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
 TESTED := $(patsubst notebooks/solutions/%,build/nbval/%,$(sort $(wildcard notebooks/solutions/0*.ipynb)))
