@@ -6,7 +6,15 @@ from pathlib import Path
 import ganlib
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = sorted(p.stem for p in (ROOT / "ganlib").glob("*.py") if p.stem not in {"__init__", "__main__"})
+# Every module of the package, subpackages included, by its dotted name under ganlib ("exercises.chapter4").
+MODULES = sorted(".".join(p.relative_to(ROOT / "ganlib").with_suffix("").parts)
+                 for p in (ROOT / "ganlib").rglob("*.py") if p.stem != "__main__" and p.parent.name != "assets")
+MODULES = [m.removesuffix(".__init__") for m in MODULES if m != "__init__"]
+
+
+def path_of(module: str) -> Path:
+    path = ROOT / "ganlib" / Path(*module.split("."))
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
 def test_every_public_name_exists_has_a_docstring_and_is_in_the_api_page():
@@ -25,11 +33,14 @@ def test_every_public_name_exists_has_a_docstring_and_is_in_the_api_page():
 
 def imports_of(module: str) -> set[str]:
     """The ganlib modules ``module`` imports, at the top or inside functions."""
-    tree = ast.parse((ROOT / "ganlib" / f"{module}.py").read_text())
+    tree = ast.parse(path_of(module).read_text())
+    package = module.split(".")[:-1] if path_of(module).name != "__init__.py" else module.split(".")
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            found |= {node.module} if node.module else {a.name for a in node.names}
+        if isinstance(node, ast.ImportFrom) and node.level >= 1:
+            base = package[:len(package) - (node.level - 1)]
+            names = [node.module] if node.module else [a.name for a in node.names]
+            found |= {".".join([*base, *n.split(".")]) for n in names}
     return found & set(MODULES)
 
 
@@ -59,6 +70,6 @@ def test_only_runs_names_the_run_folder_files():
     for module in MODULES:
         if module == "runs":
             continue
-        tree = ast.parse((ROOT / "ganlib" / f"{module}.py").read_text())
+        tree = ast.parse(path_of(module).read_text())
         literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
-        assert not literals & names, f"{module}.py names the run folder's {literals & names}: use ganlib.runs"
+        assert not literals & names, f"{module} names the run folder's {literals & names}: use ganlib.runs"

@@ -43,7 +43,7 @@ def test_the_package_floors_are_the_tested_versions_and_name_what_ganlib_imports
         pinned = tuple(int(p) for p in req[name].split("."))
         assert pinned[: len(floor)] >= floor, f"{name}: requirements.txt pins {req[name]}, below its floor {floor}"
     imported = set()
-    for path in (ROOT / "ganlib").glob("*.py"):
+    for path in (ROOT / "ganlib").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 imported |= {a.name.split(".")[0] for a in node.names}
