@@ -1,15 +1,19 @@
-"""Which fix helps which failure? Every failure of the lab × every fix, at the lab's fixed budget.
+"""Which fix helps which failure? The fixes table of chapter 8, over seeds, with each fix's paper settings.
 
     python benchmarks/failures.py
-    python benchmarks/failures.py --failures "mode collapse" divergence --fixes none "R1 penalty"
+    python benchmarks/failures.py --cells "mode collapse/none" "mode collapse/R1 penalty" --seeds 42
 
-Each pair trains from scratch for the same number of epochs and images (by default 3 epochs of 10,000
-digits, longer than a chapter-8 run so that the differences are not all early noise; memorisation three
-times that, as in the lab), the way chapter 8 and its failure lab do; the judge then scores ``--n-eval``
-samples (FID, classifier score, classes covered, recall, and the share of near-copies of the training
-digits). A fixed number of steps, not of minutes, so every fix gets the same updates (the gradient penalties
-make a step slower: the seconds are recorded beside it). Writes JSON (default:
-benchmarks/results/failures.json) with the command that made it, and prints a table.
+Each cell of ``ganlib.failures.TABLE`` (a failure, a fix, and why that pair is in the table) trains from scratch
+once per seed, for the same number of generator steps (``--epochs`` × ``--n-train`` / batch), the way the failure
+lab builds a run (``ganlib.failures.lab_changes``: the course recipe, the fix's settings, the failure's cause on
+top); the judge then scores ``--n-eval`` samples (FID, classifier score, classes covered, recall, and the share
+of near-copies of the training digits). A fixed number of generator steps, not of minutes, so every fix gets
+the same generator updates (WGAN-GP's five critic steps and the gradient penalties make a step slower: the
+seconds are recorded beside it). The seeds run one after another over the whole table, so a run stopped midway
+holds every cell for its first seeds; ``--resume`` carries on.
+
+Writes JSON (default: benchmarks/results/failures.json): the command, the budget, every run (``rows``, with the
+settings it trained with) and each cell's median and range over the seeds (``cells``); prints a table.
 """
 
 from __future__ import annotations
@@ -26,18 +30,22 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# What each cell reports, over its seeds.
+SUMMARISED = ("fid", "classifier_score", "classes_covered", "recall", "precision", "copy_share", "d_train",
+              "d_test", "train_seconds")
 
-def measure(failures, failure: str, fix: str, budget: dict, n_eval: int) -> dict:
-    """Train one pair from scratch in a temporary folder and score it; a run whose loss became NaN is a row
-    with ``diverged`` and no scores."""
+
+def measure(failures, failure: str, fix: str, seed: int, budget: dict, n_eval: int) -> dict:
+    """Train one cell for one seed from scratch in a temporary folder and score it; a run whose loss became NaN
+    is a row with ``diverged`` and no scores."""
     from ganlib.training import TrainingDiverged
 
     folder = Path(tempfile.mkdtemp(prefix="ganlib-failure-"))
     started = time.monotonic()
-    row = {"failure": failure, "fix": fix,
-           "changes": {**failures.FAILURES[failure].changes, **failures.FIXES[fix].changes}}
+    row = {"failure": failure, "fix": fix, "seed": seed, "settings": failures.lab_changes(failure, fix),
+           "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     try:
-        run = failures.run_lab(failure, fix, folder, budget=budget)
+        run = failures.run_lab(failure, fix, folder, budget=budget, every=None, seed=seed)
         report = failures.lab_report(run, n=n_eval)
     except TrainingDiverged as e:
         return {**row, "diverged": str(e), "seconds": round(time.monotonic() - started, 1)}
@@ -48,47 +56,77 @@ def measure(failures, failure: str, fix: str, budget: dict, n_eval: int) -> dict
             **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in report.items()}}
 
 
+def summarise(rows: list[dict]) -> list[dict]:
+    """Each cell's median, lowest and highest value over its seeds, of every ``SUMMARISED`` figure; a run that
+    diverged counts as infinitely bad FID and no digits covered."""
+    import numpy as np
+
+    cells = {}
+    for r in rows:
+        cells.setdefault((r["failure"], r["fix"]), []).append(r)
+    out = []
+    for (failure, fix), runs in cells.items():
+        cell = {"failure": failure, "fix": fix, "seeds": [r["seed"] for r in runs],
+                "diverged": sum(1 for r in runs if r.get("diverged"))}
+        for key in SUMMARISED:
+            worst = {"fid": float("inf"), "classes_covered": 0}.get(key, float("nan"))
+            values = np.array([r.get(key, worst) for r in runs], dtype=float)
+            cell[key] = {"median": float(np.median(values)), "min": float(values.min()), "max": float(values.max())}
+        out.append(cell)
+    return out
+
+
 def main(argv=None) -> int:
     from ganlib.runtime import start_tensorflow
 
     start_tensorflow()  # the thread pools the course uses (ganlib.runtime.cpu_threads)
     from ganlib import failures
 
+    names = [f"{failure}/{fix}" for failure, fix in failures.TABLE]
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--failures", nargs="+", default=list(failures.FAILURES), choices=list(failures.FAILURES))
-    p.add_argument("--fixes", nargs="+", default=list(failures.FIXES), choices=list(failures.FIXES))
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--n-train", type=int, default=10000)
+    p.add_argument("--cells", nargs="+", default=names, choices=names, metavar="FAILURE/FIX",
+                   help="cells of ganlib.failures.TABLE (default: all)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 1])
+    p.add_argument("--epochs", type=int, default=failures.TABLE_BUDGET["epochs"])
+    p.add_argument("--n-train", type=int, default=failures.TABLE_BUDGET["n_train"])
     p.add_argument("--n-eval", type=int, default=10000)
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "failures.json"))
-    p.add_argument("--resume", action="store_true", help="keep the pairs already in --out, run the others")
+    p.add_argument("--resume", action="store_true", help="keep the runs already in --out, run the others")
     args = p.parse_args(argv)
     budget = {"epochs": args.epochs, "n_train": args.n_train}
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    command = "python benchmarks/failures.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
-    # With --resume, pairs already in the results file are kept, not run again: a long run that stops midway
+    command = "python benchmarks/failures.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    # With --resume, runs already in the results file are kept, not run again: a long run that stops midway
     # carries on (each row is written as soon as it is measured).
     rows = json.loads(out.read_text())["rows"] if args.resume and out.exists() else []
-    done = {(r["failure"], r["fix"]) for r in rows}
-    for failure in args.failures:
-        for fix in args.fixes:
-            if (failure, fix) in done:
+    done = {(r["failure"], r["fix"], r["seed"]) for r in rows}
+    started = time.monotonic()
+    for seed in args.seeds:
+        for name in args.cells:
+            failure, fix = name.split("/")
+            if (failure, fix, seed) in done:
                 continue
-            rows.append(measure(failures, failure, fix, budget, args.n_eval))
-            print(json.dumps({k: rows[-1].get(k) for k in ("failure", "fix", "fid", "classifier_score",
-                                                           "classes_covered", "recall", "copy_share")}), flush=True)
-            out.write_text(json.dumps({"command": command.strip(), "budget": budget, "n_eval": args.n_eval,
-                                       "rows": rows}, indent=1))
-    print(f"\n{'failure':<20}{'fix':<17}{'FID':>8}{'score':>7}{'digits':>7}{'recall':>8}{'copies':>8}")
-    for r in rows:
-        if r.get("diverged"):
-            print(f"{r['failure']:<20}{r['fix']:<17}  diverged: a loss became NaN")
-            continue
-        print(f"{r['failure']:<20}{r['fix']:<17}{r['fid']:>8.1f}{r['classifier_score']:>7.2f}"
-              f"{r['classes_covered']:>7}{r['recall']:>8.3f}{r['copy_share']:>8.1%}")
-    print(f"\nwrote {out}")
+            rows.append(measure(failures, failure, fix, seed, budget, args.n_eval))
+            print(json.dumps({k: rows[-1].get(k) for k in ("failure", "fix", "seed", "fid", "classes_covered",
+                                                           "recall", "copy_share", "seconds")}), flush=True)
+            out.write_text(json.dumps({
+                "command": command.strip(), "budget": budget, "n_eval": args.n_eval,
+                "generator_steps": args.epochs * (args.n_train // failures.BASE.batch_size),
+                "seconds": round(sum(r["seconds"] for r in rows), 1), "cells": summarise(rows),
+                "why": {f"{f}/{x}": failures.TABLE[f, x] for f, x in failures.TABLE},
+                "fixes": {name: {"settings": s.changes, "scale": s.scale, "replaces": list(s.replaces),
+                                 "source": s.source} for name, s in failures.FIXES.items()},
+                "rows": rows}, indent=1))
+    print(f"\n{'failure':<20}{'fix':<17}{'judge-FID (median, range)':>28}{'digits':>8}{'recall':>8}{'copies':>8}")
+    for cell in summarise(rows):
+        fid = cell["fid"]
+        print(f"{cell['failure']:<20}{cell['fix']:<17}{fid['median']:>12.1f} ({fid['min']:.1f}–{fid['max']:.1f})"
+              f"{cell['classes_covered']['median']:>10.0f}{cell['recall']['median']:>8.2f}"
+              f"{cell['copy_share']['median']:>8.1%}" + (f"  {cell['diverged']} diverged" if cell["diverged"] else ""))
+    print(f"\n{len(rows)} runs, {sum(r['seconds'] for r in rows) / 60:.0f} min "
+          f"({(time.monotonic() - started) / 60:.0f} in this session); wrote {out}")
     return 0
 
 

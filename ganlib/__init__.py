@@ -14,7 +14,7 @@ _OWNERS = {
     "config": ["GANConfig", "Conditioning", "quick_mode"],
     "data": ["load_mnist", "load_fashion_mnist", "FASHION_CLASSES", "to_model_range", "to_uint8", "training_set",
              "training_images", "make_dataset", "load_images"],
-    "failures": ["FAILURES", "FIXES", "lab_config", "run_lab", "lab_report", "plot_lab"],
+    "failures": ["FAILURES", "FIXES", "TABLE", "lab_changes", "lab_config", "run_lab", "lab_report", "plot_lab"],
     "files": ["project_root"],
     "losses": ["discriminator_loss", "generator_loss", "gradient_penalty", "r1_penalty"],
     "models": ["build_generator", "build_discriminator", "build_models", "conditioning_of", "latent_size",

@@ -1,11 +1,12 @@
 """The failure lab: the classic ways GAN training fails, each provoked by settings you can name, the fixes,
-each a ``GANConfig`` change, and one short run of either measured with the course's instruments.
+each a ``GANConfig`` change with its paper's settings, and one short run of either measured with the course's
+instruments.
 
-A lab run trains the course recipe without its latent code (the code is itself a lever on variety, so it
-would blur the symptoms) and with the wider convolutions the lab's table was measured with (``BASE``), plus a
-failure's changes, plus a fix's changes, for a short fixed budget. It
-records the epoch history (with the judge's FID, score and classes covered after each epoch), every few
-steps' losses, scores and gradient norms (``training.StepLog``), and the class histogram after each epoch.
+A lab run trains the course recipe (chapter 4's) plus a failure's changes, plus a fix's, for a fixed budget of
+steps. The failure's cause always stays: a fix adds its own settings around it, multiplies it (two
+time-scales) or, for a loss, replaces the failing loss and says so (``Setting.replaces``). It records the epoch
+history (with the judge's FID, score and classes covered after each epoch), every few steps' losses, scores and
+gradient norms (``training.StepLog``), and the class histogram after each epoch.
 """
 
 from __future__ import annotations
@@ -16,26 +17,36 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Conditioning, GANConfig, quick_mode
+from .config import GANConfig, quick_mode
 
-# The fixes table (benchmarks/results/failures.json) was measured with these widths; narrower networks train
-# faster but would need the table measured again. One step per Keras call: StepLog reads each step's logs.
-BASE = GANConfig(conditioning=Conditioning(), gen_filters=(128, 64, 32), disc_filters=(32, 64),
-                 steps_per_execution=1)
+# The course recipe, one step per Keras call so that StepLog reads each step's logs (the steps themselves are
+# the same as with several per call).
+BASE = GANConfig(steps_per_execution=1)
 
 
 @dataclass(frozen=True)
 class Setting:
-    """A failure or a fix: what it changes in the config, in words what it does, and how many times the lab's
-    budget of epochs it trains (memorisation shows only when each digit has been seen many times)."""
+    """A failure or a fix: what it sets in the config, what it does in words, and, for a fix, how it meets a
+    failure's own settings.
+
+    ``changes``: config fields and values. ``scale``: fields multiplied by a factor after the failure's values
+    are in (two time-scales scales the failure's own learning rate, never replaces it). ``replaces``: the
+    failure's fields this fix overrides (a loss fix replaces a failing loss); every other field of a failure
+    wins over the fix's, so the fix is tried on top of the failure's cause. ``longer``: how many times the
+    lab's default budget a failure trains (memorisation shows only when each digit has been seen many times).
+    ``source``: where the settings come from.
+    """
 
     changes: dict
     what: str
     longer: int = 1
+    scale: dict = field(default_factory=dict)
+    replaces: tuple = ()
+    source: str = ""
 
 
 FAILURES = {
-    "healthy": Setting({}, "the course recipe without its latent code, with wider convolutions"),
+    "healthy": Setting({}, "the course recipe"),
     "mode collapse": Setting({"g_lr": 5e-3, "d_lr": 1e-4},
                              "the generator's learning rate 50 times the discriminator's"),
     "discriminator wins": Setting({"g_lr": 1e-4, "d_lr": 1e-3},
@@ -50,12 +61,22 @@ MEMORISED_DIGITS = 100
 
 FIXES = {
     "none": Setting({}, "no fix"),
-    "hinge loss": Setting({"loss": "hinge"}, "the hinge loss instead of the cross-entropy"),
-    "WGAN-GP": Setting({"loss": "wgan-gp"}, "the Wasserstein loss with a gradient penalty of weight 10"),
-    "spectral norm": Setting({"spectral_norm": True}, "spectral normalisation of the discriminator's layers"),
-    "R1 penalty": Setting({"r1_weight": 1.0}, "an R1 penalty (γ = 1) on real images"),
-    "two time-scales": Setting({"g_lr": 1e-4, "d_lr": 4e-4},
-                               "Adam 1e-4 for the generator, 4e-4 for the discriminator (Heusel et al. 2017)"),
+    "hinge loss": Setting({"loss": "hinge"}, "the hinge loss instead of the cross-entropy", replaces=("loss",),
+                          source="Lim & Ye 2017; Miyato et al. 2018 train with it"),
+    "WGAN-GP": Setting({"loss": "wgan-gp", "gp_weight": 10.0, "alternating": True, "d_steps": 5, "g_lr": 1e-4,
+                        "d_lr": 1e-4, "beta_1": 0.0, "beta_2": 0.9, "dropout": 0.0},
+                       "the Wasserstein loss with a gradient penalty (λ = 10), 5 critic steps per generator step, "
+                       "Adam(1e-4, β = (0, 0.9)), no dropout in the critic", replaces=("loss",),
+                       source="Gulrajani et al. 2017, Algorithm 1"),
+    "spectral norm": Setting({"spectral_norm": True, "g_lr": 2e-4, "d_lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999,
+                              "dropout": 0.0},
+                             "every discriminator layer spectrally normalised, one discriminator step per "
+                             "generator step, Adam(2e-4, β = (0.5, 0.999)), no dropout",
+                             source="Miyato et al. 2018, setting C"),
+    "R1 penalty": Setting({"r1_weight": 10.0}, "an R1 penalty (γ = 10) on the discriminator's slope at real images",
+                          source="Mescheder et al. 2018 (γ = 10; they train with RMSProp, the lab keeps Adam)"),
+    "two time-scales": Setting({}, "the discriminator's learning rate 4 times the run's own, the generator's kept",
+                               scale={"d_lr": 4.0}, source="Heusel et al. 2017 (a discriminator 4 times as fast)"),
 }
 
 # The budget of one lab run: epochs × images per epoch. Short enough to try several in a sitting (about 20
@@ -64,24 +85,70 @@ BUDGET = {"epochs": 2, "n_train": 8000}
 QUICK_BUDGET = {"epochs": 2, "n_train": 4000}
 
 
-def lab_config(failure: str, fix: str = "none", budget: dict | None = None) -> GANConfig:
-    """The config of a lab run: the base recipe, the failure's changes, then the fix's.
+# The fixes table (benchmarks/failures.py, benchmarks/results/failures.json): every failure without a fix, and
+# each fix on a failure it targets and on one it does not. Why each cell is in it:
+TABLE = {
+    ("healthy", "none"): "the recipe itself, the yardstick of the budget",
+    ("mode collapse", "none"): "the failure",
+    ("discriminator wins", "none"): "the failure",
+    ("saturating loss", "none"): "the failure",
+    ("divergence", "none"): "the failure",
+    ("memorisation", "none"): "the failure",
+    ("mode collapse", "two time-scales"): "targeted: the discriminator catches up with a generator 50 times as fast",
+    ("discriminator wins", "two time-scales"): "not targeted: a discriminator already 10 times as fast gets faster",
+    ("saturating loss", "hinge loss"): "targeted: replaces the saturating loss; the discriminator keeps its 10 times "
+                                       "the rate, so this is also 'discriminator wins' with the hinge loss",
+    ("mode collapse", "hinge loss"): "not targeted: a loss leaves the rates that cause the collapse",
+    ("saturating loss", "WGAN-GP"): "targeted: replaces the saturating loss; the critic keeps its 10 times the rate",
+    ("healthy", "WGAN-GP"): "not targeted: the paper's recipe as it is, on a run that needs no fix",
+    ("discriminator wins", "spectral norm"): "targeted: a discriminator of bounded slope cannot win by a cliff",
+    ("memorisation", "spectral norm"): "not targeted: can a bounded slope still sharpen around 100 digits?",
+    ("mode collapse", "R1 penalty"): "targeted: R1 cures the toy ring's collapse; does it cure the digits'?",
+    ("healthy", "R1 penalty"): "not targeted: what the penalty costs a run that needs no fix",
+}
+# The table's budget: generator steps at which the healthy recipe's judge-FID (10,000 samples) is below 30 for
+# every seed, so that the table measures cures, not how fast each run starts.
+TABLE_BUDGET = {"epochs": 8, "n_train": 32000}
+
+
+def lab_changes(failure: str, fix: str = "none") -> dict:
+    """The config fields a lab run sets on top of the course recipe: the fix's settings, then the failure's
+    (its cause wins, except the fields the fix ``replaces``), then the fix's ``scale`` factors.
 
     Args:
         failure: a key of ``FAILURES``.
         fix: a key of ``FIXES``.
-        budget: ``{"epochs", "n_train"}``; None: ``BUDGET`` (``QUICK_BUDGET`` in quick mode).
 
     Returns:
-        GANConfig: the run's settings.
+        dict: field → value.
     """
     for name, table in ((failure, FAILURES), (fix, FIXES)):
         if name not in table:
             raise ValueError(f"{name!r} is not in the lab: choose one of {', '.join(table)}.")
-    budget = dict(budget or (QUICK_BUDGET if quick_mode() else BUDGET))
-    budget["epochs"] *= FAILURES[failure].longer
-    changes = {**FAILURES[failure].changes, **FIXES[fix].changes, **budget}
-    return dataclasses.replace(BASE, **changes)
+    cause, cure = FAILURES[failure], FIXES[fix]
+    changes = {**cure.changes, **{k: v for k, v in cause.changes.items() if k not in cure.replaces}}
+    for name, factor in cure.scale.items():
+        changes[name] = factor * changes.get(name, getattr(BASE, name))
+    return changes
+
+
+def lab_config(failure: str, fix: str = "none", budget: dict | None = None) -> GANConfig:
+    """The config of a lab run: the course recipe with ``lab_changes(failure, fix)`` and the budget.
+
+    Args:
+        failure: a key of ``FAILURES``.
+        fix: a key of ``FIXES``.
+        budget: ``{"epochs", "n_train"}`` as it is; None: ``BUDGET`` (``QUICK_BUDGET`` in quick mode), times
+            the failure's ``longer``.
+
+    Returns:
+        GANConfig: the run's settings.
+    """
+    changes = lab_changes(failure, fix)
+    if budget is None:
+        budget = dict(QUICK_BUDGET if quick_mode() else BUDGET)
+        budget["epochs"] *= FAILURES[failure].longer
+    return dataclasses.replace(BASE, **changes, **budget)
 
 
 def lab_data(failure: str, config: GANConfig):
@@ -124,8 +191,8 @@ class LabRun:
     seconds: float = 0.0
 
 
-def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoch=None, every: int = 5,
-            fid_samples: int = 1000, verbose: int = 0) -> LabRun:
+def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoch=None, every: int | None = 5,
+            fid_samples: int = 1000, verbose: int = 0, seed: int | None = None) -> LabRun:
     """Train one lab run in ``out_dir`` (resumes like any run) and record its symptoms.
 
     Args:
@@ -134,9 +201,12 @@ def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoc
         out_dir: the run folder.
         budget: ``{"epochs", "n_train"}``, or None for the lab's default.
         on_epoch: called with the ``LabRun`` recorded so far (and the Keras model) after each epoch, or None.
-        every: keep every ``every``-th step's values.
+        every: keep every ``every``-th step's values; None: keep none, and run the course's several steps per
+            Keras call (the same steps, faster; for benchmarks, which need only the epochs).
         fid_samples: samples scored by the judge after each epoch.
         verbose: Keras's progress output.
+        seed: the run's seed (weights, noise, data order and the digits a memorisation run sees); None: the
+            recipe's.
 
     Returns:
         LabRun: the record.
@@ -148,8 +218,12 @@ def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoc
     from .training import StepLog, train
 
     config = lab_config(failure, fix, budget)
+    if seed is not None:
+        config = dataclasses.replace(config, seed=seed)
+    if every is None:
+        config = dataclasses.replace(config, steps_per_execution=GANConfig.steps_per_execution)
     x, digits = lab_data(failure, config)
-    steps, scores = StepLog(every=every), FIDCallback(n=fid_samples)
+    steps, scores = StepLog(every=every or 1), FIDCallback(n=fid_samples)
     # The record fills up while training runs, so on_epoch can draw it; the lists are the callbacks' own. A
     # resumed (or finished) run starts from what its finished epochs recorded.
     state = runs.RunState.load(out_dir) or runs.RunState()
@@ -178,7 +252,8 @@ def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoc
             if on_epoch is not None:
                 on_epoch(record, self.model)
 
-    result = train(config, out_dir, x=x, verbose=verbose, callbacks=[steps, scores, Record()])
+    watch = [scores, Record()] if every is None else [steps, scores, Record()]
+    result = train(config, out_dir, x=x, verbose=verbose, callbacks=watch)
     record.history, record.generator, record.seconds = result.history, result.generator, result.seconds
     record.discriminator = result.gan.discriminator
     return record
@@ -243,14 +318,19 @@ def lab_report(run: LabRun, n: int = 2000, seed: int = 0) -> dict:
 
 
 def _mean_real(discriminator, images) -> float:
-    """The discriminator's mean probability "real" (inference mode) for uint8 images (N, 28, 28)."""
+    """The discriminator's mean probability "real" (inference mode) for uint8 images (N, 28, 28); a second
+    output (a latent code's head) is left aside."""
     import tensorflow as tf
 
     from .data import to_model_range
     from .models import outputs_logits
 
+    def real_or_fake(batch):
+        out = discriminator(batch, training=False)
+        return out[0] if isinstance(out, (list, tuple)) else out  # a latent code's head is a second output
+
     x = to_model_range(images)
-    scores = np.concatenate([discriminator(x[i:i + 500], training=False) for i in range(0, len(x), 500)])
+    scores = np.concatenate([real_or_fake(x[i:i + 500]) for i in range(0, len(x), 500)])
     return float(np.mean(tf.sigmoid(scores) if outputs_logits(discriminator) else scores))
 
 

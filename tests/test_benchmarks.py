@@ -104,15 +104,29 @@ def test_recipe_comparison_over_seeds_with_a_budget_in_epochs(tmp_path, monkeypa
 @pytest.mark.slow
 def test_failure_fixes_benchmark_smoke(tmp_path, monkeypatch):
     out = tmp_path / "failures.json"
-    run_script("failures.py", ["--failures", "discriminator wins", "--fixes", "none", "R1 penalty", "--epochs", "1",
-                               "--n-train", "128", "--n-eval", "200", "--out", str(out)], monkeypatch)
+    args = ["--cells", "discriminator wins/none", "mode collapse/two time-scales", "--seeds", "3", "4",
+            "--epochs", "1", "--n-train", "128", "--n-eval", "200", "--out", str(out)]
+    run_script("failures.py", args, monkeypatch)
     results = json.loads(out.read_text())
-    assert results["command"].startswith("python benchmarks/failures.py --failures") and results["n_eval"] == 200
+    assert results["command"].startswith("python benchmarks/failures.py --cells") and results["n_eval"] == 200
+    assert results["generator_steps"] == 128 // 32
     rows = results["rows"]
-    assert [(r["failure"], r["fix"]) for r in rows] == [("discriminator wins", "none"),
-                                                       ("discriminator wins", "R1 penalty")]
-    assert rows[1]["changes"] == {"g_lr": 1e-4, "d_lr": 1e-3, "r1_weight": 1.0}
+    assert [(r["failure"], r["fix"], r["seed"]) for r in rows] == [
+        ("discriminator wins", "none", 3), ("mode collapse", "two time-scales", 3),
+        ("discriminator wins", "none", 4), ("mode collapse", "two time-scales", 4)]
+    assert rows[1]["settings"] == {"g_lr": 5e-3, "d_lr": 4e-4}  # the failure's rates, the discriminator's × 4
     assert all(r["fid"] > 0 and 0 <= r["recall"] <= 1 and len(r["fid_per_epoch"]) == 1 for r in rows)
+    assert rows[0]["fid"] != rows[2]["fid"]  # the seed changes the run
+    cell = results["cells"][0]
+    assert (cell["failure"], cell["fix"], cell["seeds"]) == ("discriminator wins", "none", [3, 4])
+    fids = sorted(r["fid"] for r in rows[::2])
+    assert cell["fid"] == {"median": pytest.approx(sum(fids) / 2), "min": fids[0], "max": fids[1]}
+    assert results["fixes"]["WGAN-GP"]["settings"]["d_steps"] == 5 and results["fixes"]["WGAN-GP"]["source"]
+    # --resume keeps the runs measured and adds only the missing ones
+    run_script("failures.py", [*args[:args.index("--seeds")], "--seeds", "3", "5", *args[args.index("--epochs"):],
+                               "--resume"], monkeypatch)
+    again = json.loads(out.read_text())["rows"]
+    assert again[:4] == rows and [(r["seed"]) for r in again[4:]] == [5, 5]
 
 
 @pytest.mark.slow

@@ -8,15 +8,43 @@ from ganlib import failures, widgets
 TINY = {"epochs": 1, "n_train": 256}
 
 
-def test_lab_configs_stack_the_failure_then_the_fix():
+def test_lab_configs_keep_the_failures_cause_under_a_fix():
     config = failures.lab_config("discriminator wins", "none", TINY)
-    assert (config.g_lr, config.d_lr, config.conditioning.kind) == (1e-4, 1e-3, "none")
+    assert (config.g_lr, config.d_lr, config.conditioning) == (1e-4, 1e-3, failures.BASE.conditioning)
     assert (config.epochs, config.n_train) == (1, 256)
+    # A loss fix replaces the failing loss and says so; the failure's rates stay.
     fixed = failures.lab_config("saturating loss", "hinge loss", TINY)
-    assert fixed.loss == "hinge" and fixed.d_lr == 1e-3
-    assert failures.lab_config("divergence", "two time-scales", TINY).g_lr == 1e-4
+    assert (fixed.loss, fixed.g_lr, fixed.d_lr) == ("hinge", 1e-4, 1e-3)
+    # WGAN-GP brings its paper's settings; where the failure sets a field, the failure's value stays.
+    wgan = failures.lab_config("healthy", "WGAN-GP", TINY)
+    assert (wgan.loss, wgan.d_steps, wgan.alternating, wgan.g_lr, wgan.d_lr) == ("wgan-gp", 5, True, 1e-4, 1e-4)
+    assert (wgan.beta_1, wgan.beta_2, wgan.dropout, wgan.gp_weight) == (0.0, 0.9, 0.0, 10.0)
+    collapsed = failures.lab_config("mode collapse", "WGAN-GP", TINY)
+    assert (collapsed.g_lr, collapsed.d_lr, collapsed.d_steps) == (5e-3, 1e-4, 5)
+    # Two time-scales multiplies the run's own discriminator rate, whatever it is.
+    assert failures.lab_config("divergence", "two time-scales", TINY).d_lr == pytest.approx(4 * 2e-2)
+    assert failures.lab_config("healthy", "two time-scales", TINY).d_lr == pytest.approx(4 * failures.BASE.d_lr)
     with pytest.raises(ValueError, match="'overfit' is not in the lab: choose one of healthy, mode collapse"):
         failures.lab_config("overfit")
+
+
+def test_only_the_labs_default_budget_trains_memorisation_longer():
+    default = failures.lab_config("memorisation")
+    assert default.epochs == failures.FAILURES["memorisation"].longer * failures.lab_config("healthy").epochs
+    assert failures.lab_config("memorisation", budget=TINY).epochs == TINY["epochs"]
+
+
+def test_the_fixes_table_runs_distinct_cells_each_fix_on_and_off_target():
+    cells = failures.TABLE
+    assert {failure for failure, fix in cells if fix == "none"} == set(failures.FAILURES)
+    # No two cells are the same run (a fix must not erase the difference between two failures).
+    runs = [tuple(sorted(failures.lab_changes(*cell).items())) for cell in cells]
+    assert len(set(runs)) == len(runs)
+    for fix in set(failures.FIXES) - {"none"}:
+        reasons = [why for (failure, f), why in cells.items() if f == fix]
+        assert any(why.startswith("targeted") for why in reasons), fix
+        assert any(why.startswith("not targeted") for why in reasons), fix
+        assert failures.FIXES[fix].source, fix
 
 
 def test_memorisation_repeats_a_hundred_digits():
