@@ -177,6 +177,10 @@ class GANConfig:
     minutes: float | None = None
     # data and reproducibility
     n_train: int | None = None  # None: all 60,000 training digits
+    # Training digits held out, never trained on, to choose the best epoch by FID (train(keep_best=True), the
+    # CLI's --keep-best): the last `validation` of the training images, so the test digits that reports score
+    # stay unseen by every choice. 0: none held out.
+    validation: int = 0
     seed: int = 42
     # XLA-compile the training step (faster on some machines, slower to start).
     jit_compile: bool = False
@@ -224,6 +228,7 @@ class GANConfig:
             ("steps_per_execution", 1 <= self.steps_per_execution <= 10000, "an integer from 1 to 10000, e.g. 25"),
             ("minutes", self.minutes is None or self.minutes > 0, "None or a positive number"),
             ("n_train", self.n_train is None or self.n_train >= 1, "None (all) or at least 1"),
+            ("validation", 0 <= self.validation <= 30000, "0 (none) or up to 30000 held-out digits, e.g. 10000"),
             ("gen_filters", len(self.gen_filters) >= 2 and min(self.gen_filters) >= 1,
              "at least two positive widths, e.g. (128, 64, 32)"),
             ("disc_filters", len(self.disc_filters) >= 1 and min(self.disc_filters) >= 1,

@@ -148,24 +148,41 @@ def to_uint8(images) -> np.ndarray:
     return np.clip(np.rint(x * 127.5 + 127.5), 0, 255).astype("uint8")
 
 
-def training_set(n: int | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def training_set(n: int | None = None, seed: int = 0, hold_out: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The MNIST training digits ready for the GAN, with their labels: float32 (n, 28, 28, 1) in [-1, 1] and
     uint8 (n,).
 
-    ``n=None`` takes all 60,000; a smaller ``n`` takes a fixed random subset (quick mode, tests).
+    ``n=None`` takes all 60,000 (less the held-out ones); a smaller ``n`` takes a fixed random subset (quick
+    mode, tests). ``hold_out`` leaves out the last ``hold_out`` digits of the 60,000 (``held_out_set``).
 
     Args:
-        n: how many training digits (None: all 60,000).
+        n: how many training digits (None: all that are not held out).
         seed: which ones, when n is smaller.
+        hold_out: how many of the last training digits never to return (a validation split).
 
     Returns:
         tuple: ``(x, y)``: float32 (n, 28, 28, 1) in [-1, 1] and their int labels (n,).
     """
     (x, y), _ = load_mnist()
+    x, y = x[:len(x) - hold_out], y[:len(y) - hold_out]
     if n is not None and n < len(x):
         pick = np.random.default_rng(seed).choice(len(x), n, replace=False)
         x, y = x[pick], y[pick]
     return to_model_range(x), y
+
+
+def held_out_set(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The last ``n`` MNIST training digits, the ones ``training_set(hold_out=n)`` leaves out: uint8
+    (n, 28, 28) and their labels uint8 (n,).
+
+    Args:
+        n: how many.
+
+    Returns:
+        tuple: ``(images, labels)``: uint8 (n, 28, 28) and (n,).
+    """
+    (x, y), _ = load_mnist()
+    return x[len(x) - n:], y[len(y) - n:]
 
 
 def training_images(n: int | None = None, seed: int = 0) -> np.ndarray:

@@ -403,7 +403,9 @@ def format_table(report: dict) -> str:
 
 
 class FIDCallback(keras.callbacks.Callback):
-    """After each epoch, scores ``n`` samples from the GAN's sampler with the judge, against ``n`` test digits.
+    """After each epoch, scores ``n`` samples from the GAN's sampler with the judge, against ``n`` test digits,
+    or against held-out training digits when the run holds some out (``GANConfig.validation``: ``train`` then
+    calls ``use_reference``).
 
     Adds ``fid``, ``classifier_score`` and ``classes_covered`` to the epoch's logs, so the run's history has a
     quality curve beside the loss curves, and keeps each epoch's class histogram float (10,) in
@@ -415,6 +417,14 @@ class FIDCallback(keras.callbacks.Callback):
         self.n = n
         self.seed = seed
         self.histograms: list[np.ndarray] = []
+        self.reference = None  # the judge's features of the digits FID compares with; None: the test digits
+
+    def use_reference(self, images) -> None:
+        """Score against ``n`` of these digits uint8 (N, 28, 28) (a run's held-out training digits) instead
+        of the test digits."""
+        images = np.asarray(images)
+        pick = np.random.default_rng(self.seed).permutation(len(images))[:self.n]
+        self.reference = judge_outputs(images[pick])[0]
 
     def on_epoch_end(self, epoch, logs=None):
         # Labels (a conditional GAN) are asked for equally often and checked; a latent code is not a label.
@@ -426,6 +436,9 @@ class FIDCallback(keras.callbacks.Callback):
         if logs is not None:
             if labels is not None:
                 logs["label_agreement"] = label_agreement(probs, labels)
-            logs["fid"] = frechet_distance(feats, _test_outputs(min(self.n, 10000), self.seed)[0])
+            reference = self.reference
+            if reference is None:
+                reference = _test_outputs(min(self.n, 10000), self.seed)[0]
+            logs["fid"] = frechet_distance(feats, reference)
             logs["classifier_score"] = classifier_score(probs)
             logs["classes_covered"] = float((self.histograms[-1] >= COVERED_SHARE).sum())

@@ -34,7 +34,7 @@ from .callbacks import (
     tensorboard_callbacks,
 )
 from .config import GANConfig
-from .data import make_dataset, training_set
+from .data import held_out_set, make_dataset, to_uint8, training_set
 from .gan import GAN, adopt, build_gan, class_name
 from .optim import Adam
 from .runtime import NativeStderrFilter
@@ -116,7 +116,9 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     ``keep_best``: when training ends, make the best epoch's generator (lowest ``fid`` in the logs, so give a
     ``metrics.FIDCallback``) the run's ``generator.weights.h5`` and ``result.generator``, instead of the last
     epoch's; ``state.json``'s ``generator_epoch`` says which epoch it is. Training itself goes on from the
-    last epoch, so training the run again resumes where it stopped.
+    last epoch, so training the run again resumes where it stopped. It needs ``config.validation`` held-out
+    training images: a ``FIDCallback`` then scores against them, so the choice never sees the test digits
+    that the run's reports score.
 
     Args:
         config: the run's ``GANConfig``.
@@ -136,6 +138,9 @@ def train(config: GANConfig, out_dir, x=None, callbacks=(), verbose=1, strategy=
     Returns:
         TrainResult: the GAN, its history, why it stopped, the seconds spent and the best scored epoch.
     """
+    if keep_best and not config.validation:
+        raise ValueError("keep_best chooses an epoch by its FID on held-out training digits, never on the test "
+                         "digits a report scores: set GANConfig.validation (e.g. 10000).")
     strategy = strategy or tf.distribute.get_strategy()
     out_dir = Path(out_dir)
     if not _is_chief(strategy):
@@ -168,7 +173,10 @@ def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best
     if done:
         result.stopped = "already done"
     else:
-        x, y = _training_data(config, x, y)
+        x, y, held_out = _training_data(config, x, y)
+        for callback in callbacks:
+            if held_out is not None and hasattr(callback, "use_reference"):
+                callback.use_reference(held_out)  # a FIDCallback scores against the held-out digits
         state.start_session()
         steps = len(x) // config.batch_size
         # Keras's loop of several steps per call fails under tf.distribute (Keras 3.15): one step per call there.
@@ -234,12 +242,20 @@ def _resume_or_start(config: GANConfig, out_dir: Path, model_class: str) -> runs
 
 def _training_data(config: GANConfig, x, y):
     """Check (or load) the training images float32 (N, 28, 28, 1) in [-1, 1] and, for a conditional GAN,
-    their int labels (N,); returns ``(x, y)``, y None for an unconditional GAN."""
+    their int labels (N,), less the ``config.validation`` held-out images; returns ``(x, y, held_out)``, y None
+    for an unconditional GAN, held_out uint8 (validation, 28, 28) or None."""
+    v = config.validation
     if x is None:
-        x, y = training_set(config.n_train, seed=config.seed)
-    elif config.n_train is not None:
-        x = x[: config.n_train]
-        y = None if y is None else y[: config.n_train]
+        x, y = training_set(config.n_train, seed=config.seed, hold_out=v)
+        held_out = held_out_set(v)[0] if v else None
+    else:
+        if v >= len(x):
+            raise ValueError(f"GANConfig.validation={v} holds out all {len(x)} training images: hold out fewer.")
+        # Like MNIST's: the last images are held out, then n_train are taken from the rest.
+        held_out = to_uint8(x[len(x) - v:]) if v else None
+        x, y = x[:len(x) - v], None if y is None else y[:len(y) - v]
+        if config.n_train is not None:
+            x, y = x[: config.n_train], None if y is None else y[: config.n_train]
     classes = config.conditioning.size
     if not config.labelled:
         y = None
@@ -260,7 +276,7 @@ def _training_data(config: GANConfig, x, y):
     if len(x) < config.batch_size:
         raise ValueError(f"{len(x)} training images are fewer than one batch of {config.batch_size}: use more "
                          "images or a smaller batch_size.")
-    return x, y
+    return x, y, held_out
 
 
 def _dataset(config: GANConfig, x, y, first_epoch: int, strategy):

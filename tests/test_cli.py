@@ -22,10 +22,12 @@ def test_train_generate_evaluate_round_trip(tmp_path, capsys, mnist):
                  "--set", "label_smoothing=0", "--set", "disc_filters=[8,16]", "--fid", "200", "--keep-best"]) == 0
     config = json.loads((run / "config.json").read_text())
     assert config["label_smoothing"] == 0 and config["disc_filters"] == [8, 16]
+    assert config["validation"] == 10_000  # --keep-best chooses on held-out training digits, recorded
     assert (run / "training.gif").exists() and (run / "generator.weights.h5").exists()
     summary = json.loads((run / "train_summary.json").read_text())
     assert summary["epochs_done"] == 1 and "--epochs 1" in summary["command"]
     assert summary["generator"].startswith("epoch 1 of 1: the lowest per-epoch FID")
+    assert summary["generator"].endswith("on 10,000 held-out training digits")
 
     out = tmp_path / "s.npz"
     assert main(["generate", "--checkpoint", str(run), "--n", "12", "--seed", "5", "--out", str(out), "--png"]) == 0

@@ -234,7 +234,7 @@ class ScriptedFID(keras.callbacks.Callback):
 
 @pytest.mark.slow
 def test_keep_best_ships_the_lowest_fid_epochs_generator(tiny_config, small_x, tmp_path):
-    config = dataclasses.replace(tiny_config, epochs=3)
+    config = dataclasses.replace(tiny_config, epochs=3, validation=64)
     result = train(config, tmp_path, x=small_x, verbose=0, callbacks=[ScriptedFID([9.0, 4.0, 6.0])], keep_best=True)
     state = RunState.load(tmp_path)
     assert state.best == {"epoch": 2, "fid": 4.0} and state.generator_epoch == 2 and result.best["epoch"] == 2
@@ -249,7 +249,42 @@ def test_keep_best_ships_the_lowest_fid_epochs_generator(tiny_config, small_x, t
 @pytest.mark.slow
 def test_keep_best_without_a_per_epoch_fid_says_what_to_add(tiny_config, small_x, tmp_path):
     with pytest.raises(ValueError, match="FIDCallback"):
+        train(dataclasses.replace(tiny_config, validation=64), tmp_path, x=small_x, verbose=0, keep_best=True)
+
+
+def test_keep_best_refuses_to_choose_on_the_test_digits(tiny_config, small_x, tmp_path):
+    with pytest.raises(ValueError, match="held-out training digits, never on the test digits.*validation"):
         train(tiny_config, tmp_path, x=small_x, verbose=0, keep_best=True)
+    assert not (tmp_path / "state.json").exists()
+
+
+@pytest.mark.slow
+def test_held_out_digits_are_never_trained_on_and_score_the_fid(tiny_config, small_x, tmp_path):
+    from ganlib.data import to_uint8
+    from ganlib.metrics import FIDCallback, frechet_distance, judge_outputs
+
+    seen = []
+
+    class Batches(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(batch)
+
+    config = dataclasses.replace(tiny_config, epochs=1, validation=128, steps_per_execution=1)
+    fid = FIDCallback(n=100)
+    train(config, tmp_path, x=small_x, verbose=0, callbacks=[fid, Batches()])
+    assert len(seen) == (512 - 128) // 64  # trained on the rest only
+    held = to_uint8(small_x[-128:])
+    pick = np.random.default_rng(0).permutation(128)[:100]
+    np.testing.assert_allclose(fid.reference, judge_outputs(held[pick])[0])
+    # MNIST's own split: the last digits of the 60,000, never among the training set's
+    from ganlib.data import held_out_set, load_mnist, training_set
+
+    (train_x, _), _ = load_mnist()
+    x, _ = training_set(hold_out=1000)
+    held_images, _ = held_out_set(1000)
+    assert len(x) == 59000 and np.array_equal(held_images, train_x[59000:])
+    assert np.array_equal(to_uint8(x[-1:]), train_x[58999:59000])
+    assert frechet_distance(judge_outputs(held_images[:500])[0], fid.reference) > 0
 
 
 @pytest.mark.slow
