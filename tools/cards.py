@@ -51,8 +51,10 @@ def model_card(run) -> str:
     what = {CODE: f"an unconditional DCGAN generator with {size} InfoGAN latent codes, learnt without labels",
             LABELS: f"a conditional DCGAN generator: ask for a digit (0 to {size - 1}) and it draws that digit",
             }.get(kind, "an unconditional DCGAN generator")
+    chosen_on = (f"{config.validation:,} held-out training digits" if config.validation else
+                 "the test digits, which the table below scores too (so it flatters the choice a little)")
     kept = (f"the generator of epoch {state.generator_epoch} of {summary['epochs_done']}, the one with the lowest "
-            "per-epoch judge-FID (`--keep-best`)" if state.generator_epoch else
+            f"per-epoch judge-FID (`--keep-best`) on {chosen_on}" if state.generator_epoch else
             f"the generator after its last epoch ({summary['epochs_done']})")
     rows = [("judge-FID (lower is better)", "fid", "{:.2f}"), ("classifier score (10 is perfect)",
             "classifier_score", "{:.3f}"), ("precision (quality)", "precision", "{:.3f}"),
