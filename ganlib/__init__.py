@@ -26,7 +26,7 @@ _OWNERS = {
     "runs": ["runs_dir", "figures_dir", "run_folder", "load_generator", "load_config", "RunState",
              "load_frames", "save_run_gif"],
     "metrics": ["FIDCallback", "evaluate", "format_table", "judge_outputs", "frechet_distance", "classifier_score",
-                "confusion_matrix", "nearest_train_distance"],
+                "confusion_matrix", "nearest_train_distance", "fid_by_sample_count"],
     "dirac": ["dirac_trajectory", "plot_dirac"],
     "toy": ["ring_of_gaussians", "modes_covered", "train_toy", "draw_toy", "save_toy_gif"],
     "viz": ["plot_samples", "plot_losses", "plot_confusion", "image_grid", "save_png", "save_gif"],

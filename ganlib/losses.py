@@ -12,8 +12,9 @@ a mean over the batch, so each returns a scalar.
 | ``wgan-gp`` | s(G(z)) − s(x) + λ·(‖∇s(x̂)‖ − 1)² | −s(G(z)) |
 
 where D = sigmoid(s) and s is the raw score. The saturating loss is the original minimax game: against a
-discriminator that rejects every fake its gradient vanishes (chapter 3 plots why), which is why every
-course and paper since uses the non-saturating one.
+discriminator that rejects every fake its gradient vanishes (chapter 3 plots why). Goodfellow et al. (2014)
+proposed the non-saturating generator loss in the same paper for that reason; later GANs train with it or with
+other losses altogether (the Wasserstein loss, the hinge loss, least squares), hardly ever with the minimax one.
 """
 
 from __future__ import annotations

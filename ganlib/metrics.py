@@ -128,6 +128,36 @@ def frechet_distance(feats_a, feats_b) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt)
 
 
+def fid_by_sample_count(feats, real_feats, counts, rounds: int = 20, seed: int = 0) -> dict:
+    """FID at several sample counts, each with a bootstrap interval: how FID depends on how many samples
+    score it, and how far apart two FIDs must be before the difference means anything.
+
+    For each count n, ``rounds`` times: draw n of ``feats`` with replacement, score them against all of
+    ``real_feats``. FID is biased upwards at small n (a covariance from few samples looks wider), so FIDs are
+    comparable only at the same n.
+
+    Args:
+        feats: features (N, D) of the samples to score (e.g. ``judge_outputs(images)[0]``).
+        real_feats: features (M, D) of the real reference set.
+        counts: the sample counts n to try, each at most N.
+        rounds: resamples per count.
+        seed: the resampling's seed.
+
+    Returns:
+        dict: n → ``{"median", "low", "high"}``, the median FID and its 5th and 95th percentiles.
+    """
+    feats = np.asarray(feats)
+    rng = np.random.default_rng(seed)
+    out = {}
+    for n in counts:
+        if not 2 <= n <= len(feats):
+            raise ValueError(f"sample count {n}: choose counts from 2 to the {len(feats)} samples given.")
+        fids = [frechet_distance(feats[rng.integers(0, len(feats), n)], real_feats) for _ in range(rounds)]
+        low, median, high = np.percentile(fids, [5, 50, 95])
+        out[int(n)] = {"median": float(median), "low": float(low), "high": float(high)}
+    return out
+
+
 def classifier_score(probs) -> float:
     """Inception-Score-style exp(E[KL(p(y|x) || p(y))]) for probabilities (N, 10): 10 is perfect, 1 is worst.
 

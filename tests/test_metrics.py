@@ -126,6 +126,19 @@ def test_frechet_distance_covariance_term_matches_the_closed_form():
     assert metrics.frechet_distance(exactly(a), exactly(a, seed=2)) == pytest.approx(0, abs=1e-9)
 
 
+def test_fid_by_sample_count_falls_towards_the_large_sample_value_with_its_spread():
+    rng = np.random.default_rng(0)
+    real, same = rng.standard_normal((20000, 8)), rng.standard_normal((8000, 8))
+    curve = metrics.fid_by_sample_count(same, real, [50, 500, 8000], rounds=30)
+    # the same Gaussian: FID ≈ 0 with many samples, biased upwards with few
+    assert curve[50]["median"] > curve[500]["median"] > curve[8000]["median"] and curve[8000]["median"] < 0.05
+    assert curve[50]["median"] > 10 * curve[8000]["median"]
+    width = {n: c["high"] - c["low"] for n, c in curve.items()}
+    assert width[50] > width[500] > 0 and all(c["low"] <= c["median"] <= c["high"] for c in curve.values())
+    with pytest.raises(ValueError, match="sample count 9000"):
+        metrics.fid_by_sample_count(same, real, [9000])
+
+
 def test_precision_and_recall_on_sets_with_known_overlap():
     """Real: clusters A and B. Fake: the same points of A, and a cluster C far from both. Half the fakes are
     real-like (precision 0.5), and half the real points are covered (recall 0.5)."""
