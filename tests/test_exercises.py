@@ -221,6 +221,25 @@ def test_chapter_8_checks(capsys):
     wrong(exercises.toy_two_timescales, ToyRun(asked), match="recorded no snapshots")
     wrong(exercises.toy_two_timescales, ToyRun({**asked, "d_lr": 1e-4}, covered=[1, 8]),
           match="d_lr=0.0001; the exercise asks for d_lr=0.0004")
+    right(capsys, exercises.memorisation_sizes, {100: 0.6, 400: 0.2, 1000: 0.01})
+    wrong(exercises.memorisation_sizes, {400: 0.2}, match="give the chapter's 100 and at least 400")
+    wrong(exercises.memorisation_sizes, {100: 60, 400: 20}, match="a fraction of the samples")
+    wrong(exercises.memorisation_sizes, {100: 0.2, 400: 0.5}, match="400 distinct digits gave more near-copies")
+
+
+def test_the_divergence_jumps_check_reads_the_run(capsys):
+    from types import SimpleNamespace
+
+    rows = [{"step": 5 * i, "d_grad_norm": 1.0, "g_grad_norm": 2.0} for i in range(20)]
+    rows[12]["d_grad_norm"], rows[15]["g_grad_norm"] = 40.0, 50.0
+    run = SimpleNamespace(steps=rows)
+    assert exercises.first_jumps(None, run) is False and "not yet" in capsys.readouterr().out
+    right(capsys, exercises.first_jumps, {"d_grad_norm": 60, "g_grad_norm": 75}, run)
+    right(capsys, exercises.first_jumps, {"d_grad_norm": 60, "g_grad_norm": None}, run)
+    wrong(exercises.first_jumps, {"d_grad_norm": 5, "g_grad_norm": None}, run, match="not a jump from its early")
+    wrong(exercises.first_jumps, {"d_grad_norm": 61, "g_grad_norm": None}, run, match="not one of the run's logged")
+    wrong(exercises.first_jumps, {"d_grad_norm": None, "g_grad_norm": None}, run, match="neither network jumps")
+    wrong(exercises.first_jumps, {"d": 60}, run, match="give exactly")
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from .chapter4 import alternating_step, history_epochs, saturating_logs, smoothe
 from .chapter5 import blurred, evaluation_report, means_only_fid, report_file
 from .chapter6 import one_digit_score
 from .chapter7 import fashion_judge, one_class, zero_shares
-from .chapter8 import added_failure, toy_two_timescales
+from .chapter8 import added_failure, first_jumps, memorisation_sizes, toy_two_timescales
 from .feedback import NotYet, grading, missing, not_yet, verdict
 
 __all__ = [
@@ -53,4 +53,6 @@ __all__ = [
     "zero_shares",
     "toy_two_timescales",
     "added_failure",
+    "memorisation_sizes",
+    "first_jumps",
 ]
