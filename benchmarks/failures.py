@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).parent))
+
+from spread import spread  # noqa: E402  (benchmarks/spread.py, beside this script)
 
 # What each cell reports, over its seeds.
 SUMMARISED = ("fid", "classifier_score", "classes_covered", "recall", "precision", "copy_share", "d_train",
@@ -59,8 +62,6 @@ def measure(failures, failure: str, fix: str, seed: int, budget: dict, n_eval: i
 def summarise(rows: list[dict]) -> list[dict]:
     """Each cell's median, lowest and highest value over its seeds, of every ``SUMMARISED`` figure; a run that
     diverged counts as infinitely bad FID and no digits covered."""
-    import numpy as np
-
     cells = {}
     for r in rows:
         cells.setdefault((r["failure"], r["fix"]), []).append(r)
@@ -70,8 +71,7 @@ def summarise(rows: list[dict]) -> list[dict]:
                 "diverged": sum(1 for r in runs if r.get("diverged"))}
         for key in SUMMARISED:
             worst = {"fid": float("inf"), "classes_covered": 0}.get(key, float("nan"))
-            values = np.array([r.get(key, worst) for r in runs], dtype=float)
-            cell[key] = {"median": float(np.median(values)), "min": float(values.min()), "max": float(values.max())}
+            cell[key] = spread([r.get(key, worst) for r in runs])
         out.append(cell)
     return out
 

@@ -32,6 +32,8 @@ def quick_mode() -> bool:
 NONE, LABELS, CODE = "none", "labels", "code"
 LOSSES = ("bce", "saturating", "hinge", "wgan-gp")
 PRECISIONS = ("float32", "mixed_bfloat16")
+# How a conditional GAN's discriminator sees the label (chapter 6 measures all three).
+LABEL_INPUTS = ("projection", "concat", "none")
 # The fields that held the conditioning before it was one field; old config.json files still load.
 OLD_CONDITIONING = ("conditional", "num_classes", "latent_codes")
 
@@ -149,6 +151,10 @@ class GANConfig:
     # image (benchmarks/results/recipe_search.md has the measurements).
     conditioning: Conditioning = CODE_10
     code_weight: float = 0.05
+    # A conditional GAN's discriminator: "projection" (the label's embedding dotted with the image features,
+    # Miyato & Koyama 2018), "concat" (the one-hot label as ten extra image channels, Mirza & Osindero 2014 and
+    # Keras's conditional GAN example) or "none" (only the generator sees the label).
+    label_input: str = "projection"
     # optimisation
     batch_size: int = 32
     g_lr: float = 1e-3  # large steps: the best rate at a 5-minute budget (benchmarks/results/recipe_search.md)
@@ -216,6 +222,7 @@ class GANConfig:
              "in [0, 1]: 0 keeps the rates constant, 0.5 decays over the last half"),
             ("loss", self.loss in LOSSES, "one of " + ", ".join(repr(k) for k in LOSSES)),
             ("precision", self.precision in PRECISIONS, "one of " + ", ".join(repr(k) for k in PRECISIONS)),
+            ("label_input", self.label_input in LABEL_INPUTS, "one of " + ", ".join(repr(k) for k in LABEL_INPUTS)),
             ("gp_weight", self.gp_weight >= 0, "a weight of at least 0, e.g. 10"),
             ("r1_weight", self.r1_weight >= 0, "a weight of at least 0, e.g. 1"),
             ("ema", self.ema == 0 or 0.5 <= self.ema < 1, "0 (off) or in [0.5, 1), e.g. 0.999"),

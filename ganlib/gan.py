@@ -185,8 +185,10 @@ class GAN(keras.Model):
 
     def discriminate(self, images, condition=None):
         """The discriminator in training mode: ``(probability real (batch, 1), code logits (batch, codes) or
-        None)``; ``condition`` is a conditional GAN's one-hot labels."""
-        out = self.discriminator(images if condition is None else [images, condition], training=True)
+        None)``; ``condition`` is a conditional GAN's one-hot labels, left out for a discriminator that takes
+        images only (``label_input="none"``)."""
+        sees_labels = condition is not None and len(self.discriminator.inputs) > 1
+        out = self.discriminator([images, condition] if sees_labels else images, training=True)
         return tuple(out) if self._has_code else (out, None)
 
     @property

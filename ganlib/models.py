@@ -110,7 +110,8 @@ def build_generator(latent_dim: int = 100, filters=(128, 64, 32), dense_units=()
 
 def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, dropout: float = 0.3,
                         conditioning: Conditioning = NO_CONDITIONING, name: str = "discriminator",
-                        logits: bool = False, spectral_norm: bool = False) -> keras.Model:
+                        logits: bool = False, spectral_norm: bool = False,
+                        label_input: str = "projection") -> keras.Model:
     """Images (batch, 28, 28, 1) in [-1, 1] -> probability (batch, 1) that each image is real.
 
     Strided convolutions (each halves the size) with LeakyReLU and dropout, then dense layers
@@ -121,9 +122,11 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
     weights by their largest singular value at each training step (Miyato et al. 2018), so no layer can
     stretch its input by more than a factor of 1.
 
-    ``conditioning`` with labels makes it conditional by projection (Miyato & Koyama 2018): inputs
-    ``[images, labels (batch, size) one-hot]``; the label's embedding is dotted with the image features and
-    added to the logit, so "real" means "a real digit *of this class*".
+    ``conditioning`` with labels makes it conditional, in one of three ways (``label_input``): by projection
+    (Miyato & Koyama 2018; inputs ``[images, labels (batch, size) one-hot]``), where the label's embedding is
+    dotted with the image features and added to the logit, so "real" means "a real digit *of this class*"; by
+    concatenation (``"concat"``, the same inputs), where the one-hot label becomes ``size`` constant image
+    channels beside the pixels; or not at all (``"none"``): images only, as if unconditional.
 
     A latent code (``Conditioning("code", size)``) is not an input: it adds InfoGAN's second head, and the
     outputs are ``[probability (batch, 1), code logits (batch, size)]``, the logits guessing which code a
@@ -138,11 +141,15 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
         name: the model's name.
         logits: output the raw score (a logit) instead of the probability.
         spectral_norm: spectrally normalise every weight layer.
+        label_input: with labels: "projection", "concat" or "none" (see above).
 
     Returns:
         keras.Model: images (batch, 28, 28, 1) [and labels] -> probability or logit (batch, 1) [and code logits].
     """
     conditioning = Conditioning.parse(conditioning)
+    if conditioning.kind == LABELS and label_input == "none":
+        conditioning = NO_CONDITIONING  # the generator alone sees the label
+    concat = conditioning.kind == LABELS and label_input == "concat"
 
     def weighted(layer):
         # The wrapper returns its input's dtype: the output layers keep float32 under mixed precision.
@@ -152,6 +159,10 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
     activation = None if logits else "sigmoid"
     x = keras.Input(IMAGE_SHAPE, name="image")
     h = x
+    if concat:
+        labels = keras.Input((conditioning.size,), name="labels")
+        planes = layers.UpSampling2D(IMAGE_SHAPE[:2])(layers.Reshape((1, 1, conditioning.size))(labels))
+        h = layers.Concatenate()([x, planes])  # (batch, 28, 28, 1 + size): each label a constant channel
     for width in filters:
         h = weighted(layers.Conv2D(width, kernel_size, strides=2, padding="same"))(h)
         h = layers.LeakyReLU(0.2)(h)
@@ -161,7 +172,10 @@ def build_discriminator(filters=(32, 64), dense_units=(), kernel_size: int = 5, 
         h = weighted(layers.Dense(units))(h)
         h = layers.LeakyReLU(0.2)(h)
         h = layers.Dropout(dropout)(h)
-    if conditioning.kind != LABELS:
+    if concat:
+        out = weighted(layers.Dense(1, activation=activation, dtype="float32", name="real"))(h)
+        model = keras.Model([x, labels], out, name=name)
+    elif conditioning.kind != LABELS:
         out = weighted(layers.Dense(1, activation=activation, dtype="float32", name="real"))(h)
         if conditioning.kind == CODE:
             out = [out, layers.Dense(conditioning.size, dtype="float32", name="code")(h)]
@@ -223,7 +237,7 @@ def build_models(config):
     with precision(config.precision):
         discriminator = build_discriminator(config.disc_filters, config.disc_dense, config.kernel_size,
                                             config.dropout, config.conditioning, logits=config.critic_logits,
-                                            spectral_norm=config.spectral_norm)
+                                            spectral_norm=config.spectral_norm, label_input=config.label_input)
     return generator, discriminator
 
 

@@ -156,3 +156,33 @@ def test_figures_side_by_side_reads_a_commit_and_the_working_tree(tmp_path, monk
     script = runpy.run_path(str(ROOT / "benchmarks" / "figures_side_by_side.py"))
     with pytest.raises(SystemExit, match="is 'no-such-commit' a commit"):
         script["main"](["no-such-commit", "--out", str(tmp_path / "none.png")])
+
+
+@pytest.mark.slow
+def test_conditioning_benchmark_smoke(tmp_path, monkeypatch):
+    out = tmp_path / "conditioning.json"
+    run_script("conditioning.py", ["--variants", "concat", "none", "--seeds", "3", "--epochs", "1", "--n-train",
+                                   "256", "--n-eval", "300", "--out", str(out)], monkeypatch)
+    results = json.loads(out.read_text())
+    assert results["command"].startswith("python benchmarks/conditioning.py --variants concat none")
+    rows = results["rows"]
+    assert [(r["variant"], r["seed"], r["epochs"]) for r in rows] == [("concat", 3, 1), ("none", 3, 1)]
+    for r in rows:
+        digits = r["per_digit"]
+        assert [d["digit"] for d in digits] == list(range(10)) and sum(d["n"] for d in digits) == 300
+        assert r["intra_fid"] == pytest.approx(sum(d["fid"] for d in digits) / 10, abs=1e-2)
+        assert 0 <= r["label_agreement"] <= 1 and all(d["floor"] > 0 for d in digits)
+    summary = results["variants"]["none"]
+    assert summary["fid"] == {"median": rows[1]["fid"], "min": rows[1]["fid"], "max": rows[1]["fid"]}
+    assert len(summary["per_digit_fid"]) == 10
+
+
+def test_spread_of_a_figure_over_seeds():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from spread import spread
+
+    assert spread([3, 1, 2]) == {"median": 2, "min": 1, "max": 3}
+    assert spread([1.0, float("nan"), float("inf")])["max"] == float("inf")
+    assert spread([1.0, float("nan"), 3.0])["median"] == 2.0
+    with pytest.raises(ValueError, match="at least one seed"):
+        spread([])

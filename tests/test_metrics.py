@@ -139,6 +139,23 @@ def test_fid_by_sample_count_falls_towards_the_large_sample_value_with_its_sprea
         metrics.fid_by_sample_count(same, real, [9000])
 
 
+@pytest.mark.slow
+def test_per_class_scores_see_collapse_within_a_digit(mnist):
+    (x, y), _ = mnist
+    pick = np.random.default_rng(5).choice(len(x), 3000, replace=False)
+    real = metrics.per_class_scores(x[pick], y[pick])
+    assert [r["digit"] for r in real] == list(range(10)) and sum(r["n"] for r in real) == 3000
+    assert all(r["agreement"] > 0.95 and r["fid"] < 3 * r["floor"] + 1 and r["recall"] > 0.5 for r in real)
+    # every sample asked for k is the same drawing of k: agreement stays perfect, intra-FID and recall do not
+    one_each = np.stack([x[np.flatnonzero(y == k)[0]] for k in range(10)])
+    labels = np.repeat(np.arange(10), 100)
+    collapsed = metrics.per_class_scores(one_each[labels], labels)
+    assert sum(c["agreement"] == 1.0 for c in collapsed) >= 9  # the judge still sees the digit asked for
+    assert all(c["fid"] > 5 * r["fid"] and c["recall"] < 0.05 for c, r in zip(collapsed, real))
+    with pytest.raises(ValueError, match="only 0 samples were asked for digit 1"):
+        metrics.per_class_scores(x[:20], np.zeros(20, int))
+
+
 def test_precision_and_recall_on_sets_with_known_overlap():
     """Real: clusters A and B. Fake: the same points of A, and a cluster C far from both. Half the fakes are
     real-like (precision 0.5), and half the real points are covered (recall 0.5)."""

@@ -72,6 +72,22 @@ def test_projection_discriminator_scores_depend_on_the_label():
     assert p3.shape == (2, 1) and ((0 < p3) & (p3 < 1)).all() and not np.allclose(p3, p5)
 
 
+def test_the_discriminator_sees_the_label_by_projection_by_concatenation_or_not_at_all():
+    from ganlib.config import LABELS, Conditioning
+
+    images = np.random.default_rng(1).uniform(-1, 1, (2, 28, 28, 1)).astype("float32")
+    threes, fives = np.eye(10, dtype="float32")[[3, 3]], np.eye(10, dtype="float32")[[5, 5]]
+    concat = build_discriminator(filters=(8, 16), conditioning=Conditioning(LABELS, 10), label_input="concat")
+    # the label enters as ten constant channels beside the pixels: the first convolution has 1 + 10 inputs
+    first = next(layer for layer in concat.layers if layer.__class__.__name__ == "Conv2D")
+    assert first.kernel.shape[2] == 11
+    assert not np.allclose(np.asarray(concat([images, threes])), np.asarray(concat([images, fives])))
+    blind = build_discriminator(filters=(8, 16), conditioning=Conditioning(LABELS, 10), label_input="none")
+    assert len(blind.inputs) == 1 and np.asarray(blind(images)).shape == (2, 1)
+    with pytest.raises(ValueError, match="label_input='both' is out of range: use one of 'projection'"):
+        GANConfig(conditioning=Conditioning(LABELS, 10), label_input="both")
+
+
 def test_unconditional_models_stay_single_input():
     from ganlib.config import LABELS, NONE, Conditioning
     from ganlib.models import conditioning_of

@@ -201,6 +201,18 @@ def test_conditional_run_trains_resumes_and_draws_the_asked_digit_grid(tiny_conf
     assert frame.shape[1] == 10 * 28 + 11 * 2  # one column per digit
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("label_input", ["concat", "none"])
+def test_a_conditional_run_trains_with_each_way_of_showing_the_discriminator_the_label(
+        tiny_config, small_labelled, tmp_path, label_input):
+    x, y = small_labelled
+    config = dataclasses.replace(tiny_config, conditioning=Conditioning(LABELS, 10), epochs=1, label_input=label_input,
+                                 r1_weight=1.0)
+    result = train(config, tmp_path, x=x, y=y, verbose=0)
+    assert np.isfinite(result.history[-1]["d_loss"]) and result.history[-1]["penalty"] > 0
+    assert len(result.gan.discriminator.inputs) == (2 if label_input == "concat" else 1)
+
+
 def test_conditional_run_needs_valid_labels(tiny_config, small_labelled, tmp_path):
     x, _ = small_labelled
     config = dataclasses.replace(tiny_config, conditioning=Conditioning(LABELS, 10), epochs=1)
