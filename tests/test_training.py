@@ -271,6 +271,28 @@ def test_keep_best_refuses_to_choose_on_the_test_digits(tiny_config, small_x, tm
 
 
 @pytest.mark.slow
+def test_keep_best_never_reads_the_test_digits(tiny_config, small_x, tmp_path, monkeypatch):
+    import ganlib.data
+    import ganlib.metrics
+    from ganlib.metrics import FIDCallback
+
+    real_load = ganlib.data.load_mnist
+
+    def no_test_digits(*args, **kwargs):
+        (x, y), _ = real_load(*args, **kwargs)
+        return (x, y), (None, None)  # any use of the test digits fails
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("keep_best read the test digits")
+
+    monkeypatch.setattr(ganlib.metrics, "_test_outputs", refuse)
+    monkeypatch.setattr(ganlib.metrics, "load_mnist", no_test_digits)
+    config = dataclasses.replace(tiny_config, epochs=2, validation=128)
+    result = train(config, tmp_path, x=small_x, verbose=0, callbacks=[FIDCallback(n=100)], keep_best=True)
+    assert result.best["epoch"] in (1, 2) and RunState.load(tmp_path).generator_epoch == result.best["epoch"]
+
+
+@pytest.mark.slow
 def test_held_out_digits_are_never_trained_on_and_score_the_fid(tiny_config, small_x, tmp_path):
     from ganlib.data import to_uint8
     from ganlib.metrics import FIDCallback, frechet_distance, judge_outputs
