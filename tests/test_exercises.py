@@ -250,3 +250,36 @@ def test_the_fashion_judge_check_measures_accuracy(capsys, mnist, monkeypatch):
     monkeypatch.setattr(ganlib.data, "load_fashion_mnist", lambda: mnist)  # MNIST stands in for the clothes
     right(capsys, exercises.fashion_judge, load_judge()[0])
     wrong(exercises.fashion_judge, build_judge(), match="fit it on Fashion-MNIST's images")
+
+
+def test_chapter_6_and_7_run_checks(capsys, mnist):
+    from types import SimpleNamespace
+
+    from ganlib.config import LABELS, Conditioning
+    from ganlib.models import build_generator
+
+    history = [{"label_agreement": 0.9, "fid": 30.0}] * 2
+    unsmoothed = SimpleNamespace(gan=SimpleNamespace(label_smoothing=0.0), history=history)
+    right(capsys, exercises.unsmoothed_run, unsmoothed, 2)
+    wrong(exercises.unsmoothed_run, SimpleNamespace(gan=SimpleNamespace(label_smoothing=0.1), history=history), 2,
+          match="label smoothing 0.1")
+    wrong(exercises.unsmoothed_run, SimpleNamespace(gan=SimpleNamespace(label_smoothing=0.0), history=history[:1]), 2,
+          match="trained 1 epochs, the chapter's run 2")
+    wrong(exercises.unsmoothed_run, SimpleNamespace(gan=SimpleNamespace(label_smoothing=0.0), history=[{"fid": 1}] * 2),
+          2, match="FIDCallback")
+    a, b = np.zeros((8, 28, 28, 1), "float32"), np.full((8, 28, 28, 1), 0.5, "float32")
+    right(capsys, exercises.label_blends, {"all zeros": a, "half 3, half 8": b})
+    wrong(exercises.label_blends, {"all zeros": a, "half 3, half 8": a}, match="drew the same images")
+    wrong(exercises.label_blends, {"zeros": a}, match="use exactly")
+    wrong(exercises.label_blends, {"all zeros": a[:4], "half 3, half 8": b}, match=r"\(8, 28, 28, 1\)")
+    conditional = build_generator(latent_dim=8, filters=(16, 8), conditioning=Conditioning(LABELS, 10))
+    right(capsys, exercises.fashion_conditional, np.zeros((16, 28, 28, 1)), conditional)
+    wrong(exercises.fashion_conditional, np.zeros((16, 28, 28, 1)), build_generator(latent_dim=8, filters=(16, 8)),
+          match="takes no labels")
+    (x, _), _ = mnist
+    fifty = x[:50]
+    out = right(capsys, exercises.fifty_copies, np.full(16, 0.5), fifty)
+    assert "the 50 themselves sit" in out
+    wrong(exercises.fifty_copies, np.full(16, 0.5), x[:40], match=r"`fifty` is \(40, 28, 28\)")
+    wrong(exercises.fifty_copies, -np.ones(16), fifty, match="non-negative")
+    assert exercises.fifty_copies(None, fifty) is False and "not yet" in capsys.readouterr().out

@@ -14,8 +14,8 @@ from .chapter2 import dense_variants, extra_parameters, generator_shape, kernel_
 from .chapter3 import flat_discriminator, generator_losses, no_dropout_model, parameter_counts, smoothed_scores
 from .chapter4 import alternating_step, history_epochs, saturating_logs, smoothed_step
 from .chapter5 import blurred, evaluation_report, means_only_fid, report_file
-from .chapter6 import one_digit_score
-from .chapter7 import fashion_judge, one_class, zero_shares
+from .chapter6 import fashion_conditional, label_blends, one_digit_score, unsmoothed_run
+from .chapter7 import fashion_judge, fifty_copies, one_class, zero_shares
 from .chapter8 import added_failure, first_jumps, memorisation_sizes, toy_two_timescales
 from .feedback import NotYet, grading, missing, not_yet, verdict
 
@@ -48,9 +48,13 @@ __all__ = [
     "evaluation_report",
     "report_file",
     "one_digit_score",
+    "unsmoothed_run",
+    "label_blends",
+    "fashion_conditional",
     "one_class",
     "fashion_judge",
     "zero_shares",
+    "fifty_copies",
     "toy_two_timescales",
     "added_failure",
     "memorisation_sizes",

@@ -26,3 +26,64 @@ def one_digit_score(score, generator, digit: int) -> bool:
                         f"get the label {digit} (`labels=np.full(100, {digit})`)?")
     return verdict(exercise, problems, f"score {truth:.2f} of a possible 10: every sample is a confident {digit}, "
                    "so the samples' classes are not spread at all, and the score measures exactly that spread.")
+
+
+def unsmoothed_run(run, epochs: int) -> bool:
+    """Exercise 6.1: ``run``, what ``train`` returned for the conditional recipe with label smoothing 0, scored
+    by a ``FIDCallback`` after each of its ``epochs`` epochs (as long as the chapter's run)."""
+    exercise = "Exercise 6.1"
+    if missing(run):
+        return not_yet(exercise, "Set `unsmoothed` to train(dataclasses.replace(config, label_smoothing=0.0), a new "
+                                 "folder, callbacks=[FIDCallback(n=2000)]).")
+    problems = []
+    smoothing = getattr(run.gan, "label_smoothing", None)
+    if smoothing != 0:
+        problems.append(f"this run trained with label smoothing {smoothing}: the exercise asks for 0 "
+                        "(`dataclasses.replace(config, label_smoothing=0.0)`).")
+    if len(run.history) != epochs:
+        problems.append(f"it trained {len(run.history)} epochs, the chapter's run {epochs}: compare runs of the "
+                        "same length.")
+    if "label_agreement" not in run.history[-1]:
+        problems.append("its history has no label agreement: train it with callbacks=[FIDCallback(n=2000)].")
+    agreement = run.history[-1].get("label_agreement", 0)
+    return verdict(exercise, problems, f"label agreement after the last epoch: {agreement:.1%}.")
+
+
+def label_blends(drawn) -> bool:
+    """Exercise 6.3: ``drawn``, a dict ``{"all zeros": images, "half 3, half 8": images}``, each float32
+    (8, 28, 28, 1), what the conditional generator draws for those label vectors."""
+    exercise = "Exercise 6.3"
+    if missing(drawn):
+        return not_yet(exercise, "Set `drawn` to {\"all zeros\": cgen([z, zeros], training=False).numpy(), "
+                                 "\"half 3, half 8\": ...}.")
+    wanted = ("all zeros", "half 3, half 8")
+    if set(drawn) != set(wanted):
+        return verdict(exercise, [f"the keys are {sorted(drawn)}: use exactly {list(wanted)}."], "")
+    problems = []
+    for name in wanted:
+        images = np.asarray(drawn[name])
+        if images.shape != (8, 28, 28, 1) or images.min() < -1 or images.max() > 1:
+            problems.append(f"{name!r} is {images.shape}: the generator's output for 8 noise vectors is (8, 28, 28, 1) "
+                            "in [-1, 1].")
+    if not problems and np.allclose(drawn[wanted[0]], drawn[wanted[1]]):
+        problems.append("both label vectors drew the same images: give the generator a different vector for each.")
+    return verdict(exercise, problems, "the generator draws for label vectors it never saw in training.")
+
+
+def fashion_conditional(images, generator) -> bool:
+    """Exercise 6.5: ``images`` float32 (16, 28, 28, 1) that ``generator``, a conditional GAN trained on
+    Fashion-MNIST, drew when asked for label 1 (trousers)."""
+    from ..config import LABELS
+    from ..models import conditioning_of
+
+    exercise = "Exercise 6.5"
+    if missing(images):
+        return not_yet(exercise, "Set `trousers` to 16 images the Fashion-MNIST generator draws for label 1.")
+    problems = []
+    if conditioning_of(generator).kind != LABELS:
+        problems.append("that generator takes no labels: train with the chapter's `config` (conditioning on labels) "
+                        "and pass `y=f_labels`.")
+    images = np.asarray(images)
+    if images.shape != (16, 28, 28, 1):
+        problems.append(f"`trousers` is {images.shape}: draw 16 images, (16, 28, 28, 1).")
+    return verdict(exercise, problems, "a conditional GAN on clothes, asked for trousers.")

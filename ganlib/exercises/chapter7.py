@@ -55,3 +55,26 @@ def zero_shares(shares, f_train) -> bool:
     problems += [f"{name}: {float(shares[name]):.3f} is not the share of pixels equal to 0 ({value:.3f})."
                  for name, value in truth.items() if name in shares and abs(float(shares[name]) - value) > 1e-3]
     return verdict(exercise, problems, ", ".join(f"{k} {v:.0%}" for k, v in truth.items()) + " of pixels are 0.")
+
+
+def fifty_copies(distance, fifty) -> bool:
+    """Exercise 7.2: ``distance`` float (n,), each sample's pixel distance to its nearest of ``fifty``, the 50
+    training images uint8 (50, 28, 28) of the small run."""
+    exercise = "Exercise 7.2"
+    if missing(distance):
+        return not_yet(exercise, "Set `distance` to the first output of nearest_train_distance(samples, fifty).")
+    distance, fifty = np.asarray(distance, dtype="float64"), np.asarray(fifty)
+    problems = []
+    if fifty.shape != (50, 28, 28):
+        problems.append(f"`fifty` is {fifty.shape}: train on 50 images, uint8 (50, 28, 28).")
+    if distance.ndim != 1 or len(distance) == 0 or (distance < 0).any():
+        problems.append("`distance` is one non-negative distance per sample: "
+                        "nearest_train_distance(samples, fifty)[0].")
+    if problems:
+        return verdict(exercise, problems, "")
+    # For scale: how far each of the fifty sits from its nearest *other* one of them.
+    flat = fifty.reshape(50, -1).astype("float64") / 255
+    apart = np.sqrt(((flat[:, None] - flat[None]) ** 2).sum(-1)) + np.diag(np.full(50, np.inf))
+    return verdict(exercise, [], f"median distance to the nearest of the 50: {np.median(distance):.1f}; the 50 "
+                   f"themselves sit {np.median(apart.min(1)):.1f} from their nearest other one. Samples much "
+                   "closer than that are copies.")
