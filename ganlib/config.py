@@ -114,6 +114,13 @@ class Conditioning:
             raise ValueError(f"labels have shape {shape}; expected ({n},) or ({n}, {self.size}).")
         return values.astype("float32")
 
+    def one_hot_tensor(self, values):
+        """``one_hot`` inside a compiled training step, in TensorFlow: int values (batch,) or (batch, 1) ->
+        float32 tensor (batch, size), with no range check (the step draws the values itself)."""
+        import tensorflow as tf
+
+        return tf.one_hot(tf.cast(tf.reshape(values, [-1]), tf.int32), self.size)
+
     def column_labels(self) -> list[str] | None:
         """What each column of a sample grid with one column per value stands for: the digit asked for
         (labels), the latent code (InfoGAN), or None when the columns mean nothing."""

@@ -175,12 +175,12 @@ class GAN(keras.Model):
         if kind == LABELS:
             if labels is None:
                 raise ValueError("a conditional GAN trains on (images, labels) batches; give train() the labels y.")
-            one_hot = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), size)
+            one_hot = self.conditioning.one_hot_tensor(labels)
             return [noise, one_hot], one_hot, None
         if kind == CODE:
             code = self._replica_slice(batch, lambda n: tf.random.stateless_uniform(
                 (n,), minval=0, maxval=size, dtype=tf.int32, seed=self._step_seed(offset + 1, counter)))
-            return [noise, tf.one_hot(code, size)], None, code
+            return [noise, self.conditioning.one_hot_tensor(code)], None, code
         return noise, None, None
 
     def discriminate(self, images, condition=None):

@@ -138,9 +138,11 @@ def interpolation_explorer(generator, seed_a: int = 0, seed_b: int = 1, steps: i
         noise = np.stack([slerp(za, zb, s) for s in positions])
         if not pickers:
             return _draw(generator, noise)
-        eye = np.eye(conditioning_of(generator).size, dtype="float32")
+        one_hot = conditioning_of(generator).one_hot
+        n = len(positions)
+        start, end = one_hot(np.full(n, pickers[0].value), n), one_hot(np.full(n, pickers[1].value), n)
         mix = np.asarray(positions, dtype="float32")[:, None]
-        return _draw(generator, noise, (1 - mix) * eye[pickers[0].value] + mix * eye[pickers[1].value])
+        return _draw(generator, noise, (1 - mix) * start + mix * end)
 
     def path_images(n=steps):
         return walk(np.linspace(0, 1, n))
