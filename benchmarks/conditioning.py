@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import shutil
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from spread import spread  # noqa: E402  (benchmarks/spread.py, beside this script)
+from seeds import add_arguments, command, spread  # noqa: E402  (benchmarks/seeds.py, beside this script)
 
 VARIANTS = ("projection", "concat", "none")
 # What each variant reports over its seeds.
@@ -80,13 +79,10 @@ def summarise(rows: list[dict]) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
-    p.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 1])
     p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--n-train", type=int, default=None, help="train on this many digits (default: all 60,000)")
-    p.add_argument("--n-eval", type=int, default=10000)
-    p.add_argument("--out", default=str(Path(__file__).parent / "results" / "conditioning.json"))
+    add_arguments(p, "conditioning.json")
     args = p.parse_args(argv)
-    command = "python benchmarks/conditioning.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    line = command("conditioning.py", argv)
 
     from ganlib.runtime import start_tensorflow
 
@@ -103,7 +99,7 @@ def main(argv=None) -> int:
             print(json.dumps({k: rows[-1][k] for k in ("variant", "seed", "fid", "label_agreement", "intra_fid",
                                                        "worst_digit_recall", "train_seconds")}), flush=True)
             # Written after every run: a batch stopped midway keeps what it measured.
-            out.write_text(json.dumps({"command": command, "epochs": args.epochs, "n_train": args.n_train,
+            out.write_text(json.dumps({"command": line, "epochs": args.epochs, "n_train": args.n_train,
                                        "n_eval": args.n_eval, "variants": summarise(rows), "rows": rows}, indent=1))
     print(f"\n{'discriminator sees the label':<30}{'FID':>16}{'agreement':>12}{'intra-FID':>16}{'worst recall':>14}")
     for variant, s in summarise(rows).items():

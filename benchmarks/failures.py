@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import shutil
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from spread import spread  # noqa: E402  (benchmarks/spread.py, beside this script)
+from seeds import command, spread  # noqa: E402  (benchmarks/seeds.py, beside this script)
 
 # What each cell reports, over its seeds.
 SUMMARISED = ("fid", "classifier_score", "classes_covered", "recall", "precision", "copy_share", "d_train",
@@ -97,7 +96,7 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    command = "python benchmarks/failures.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    line = command("failures.py", argv)
     # With --resume, runs already in the results file are kept, not run again: a long run that stops midway
     # carries on (each row is written as soon as it is measured).
     rows = json.loads(out.read_text())["rows"] if args.resume and out.exists() else []
@@ -112,7 +111,7 @@ def main(argv=None) -> int:
             print(json.dumps({k: rows[-1].get(k) for k in ("failure", "fix", "seed", "fid", "classes_covered",
                                                            "recall", "copy_share", "seconds")}), flush=True)
             out.write_text(json.dumps({
-                "command": command.strip(), "budget": budget, "n_eval": args.n_eval,
+                "command": line, "budget": budget, "n_eval": args.n_eval,
                 "generator_steps": args.epochs * (args.n_train // failures.BASE.batch_size),
                 "seconds": round(sum(r["seconds"] for r in rows), 1), "cells": summarise(rows),
                 "why": {f"{f}/{x}": failures.TABLE[f, x] for f, x in failures.TABLE},

@@ -179,7 +179,7 @@ def test_conditioning_benchmark_smoke(tmp_path, monkeypatch):
 
 def test_spread_of_a_figure_over_seeds():
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from spread import spread
+    from seeds import spread
 
     assert spread([3, 1, 2]) == {"median": 2, "min": 1, "max": 3}
     assert spread([1.0, float("nan"), float("inf")])["max"] == float("inf")

@@ -270,7 +270,7 @@ def test_chapter_6_and_7_run_checks(capsys, mnist):
     a, b = np.zeros((8, 28, 28, 1), "float32"), np.full((8, 28, 28, 1), 0.5, "float32")
     right(capsys, exercises.label_blends, {"all zeros": a, "half 3, half 8": b})
     wrong(exercises.label_blends, {"all zeros": a, "half 3, half 8": a}, match="drew the same images")
-    wrong(exercises.label_blends, {"zeros": a}, match="use exactly")
+    wrong(exercises.label_blends, {"zeros": a}, match="give exactly")
     wrong(exercises.label_blends, {"all zeros": a[:4], "half 3, half 8": b}, match=r"\(8, 28, 28, 1\)")
     conditional = build_generator(latent_dim=8, filters=(16, 8), conditioning=Conditioning(LABELS, 10))
     right(capsys, exercises.fashion_conditional, np.zeros((16, 28, 28, 1)), conditional)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .feedback import missing, not_yet, verdict
+from .feedback import missing, not_yet, unchecked_dict, verdict
 
 
 def toy_two_timescales(run) -> bool:
@@ -56,13 +56,11 @@ def first_jumps(jumps, run) -> bool:
     ``LabRun``)."""
     import numpy as np
 
-    exercise = "Exercise 8.5"
-    if missing(jumps):
-        return not_yet(exercise, "Set `jumps` to {\"d_grad_norm\": step, \"g_grad_norm\": step} (None for a network "
-                                 "whose norm never jumps).")
-    keys = ("d_grad_norm", "g_grad_norm")
-    if set(jumps) != set(keys):
-        return verdict(exercise, [f"the keys are {sorted(jumps)}: give exactly {list(keys)}."], "")
+    exercise, keys = "Exercise 8.5", ("d_grad_norm", "g_grad_norm")
+    todo = "Set `jumps` to {\"d_grad_norm\": step, \"g_grad_norm\": step} (None for a network whose norm never jumps)."
+    early = unchecked_dict(exercise, jumps, keys, todo)
+    if early is not None:
+        return early
     steps = {row["step"]: row for row in run.steps}
     problems = []
     for key in keys:

@@ -55,3 +55,13 @@ def verdict(exercise: str, problems: list[str], praise: str) -> bool:
 
 def _close(a, b, rtol=1e-3, atol=1e-6) -> bool:
     return bool(np.allclose(np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64"), rtol=rtol, atol=atol))
+
+
+def unchecked_dict(exercise: str, answer, keys, todo: str):
+    """The first look at a dict answer whose keys should be exactly ``keys``: "not yet" (False) while it is
+    missing, a verdict (False) naming the keys when they are wrong, None when the check can go on."""
+    if missing(answer):
+        return not_yet(exercise, todo)
+    if set(answer) != set(keys):
+        return verdict(exercise, [f"the keys are {sorted(answer)}: give exactly {list(keys)}."], "")
+    return None
