@@ -27,7 +27,7 @@ _OWNERS = {
              "load_frames", "save_run_gif"],
     "metrics": ["FIDCallback", "evaluate", "format_table", "judge_outputs", "frechet_distance", "classifier_score",
                 "confusion_matrix", "nearest_train_distance", "fid_by_sample_count",
-                "per_class_scores"],
+                "per_class_scores", "judge_scores"],
     "dirac": ["dirac_trajectory", "plot_dirac"],
     "toy": ["ring_of_gaussians", "modes_covered", "train_toy", "draw_toy", "save_toy_gif"],
     "viz": ["plot_samples", "plot_losses", "plot_confusion", "image_grid", "save_png", "save_gif"],

@@ -201,9 +201,9 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_train_judge(args) -> int:
-    from .metrics import JUDGE_WEIGHTS, train_judge
+    from .metrics import train_judge
 
-    accuracy = train_judge(args.out or JUDGE_WEIGHTS, epochs=args.epochs, seed=args.seed)
+    accuracy = train_judge(args.out, epochs=args.epochs, seed=args.seed, dataset=args.dataset)
     print(f"judge test accuracy: {accuracy:.4f}")
     return 0
 
@@ -297,10 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True, help="FILE.keras")
     x.set_defaults(func=_cmd_export)
 
-    j = sub.add_parser("train-judge", help="retrain the MNIST classifier behind the metrics")
+    j = sub.add_parser("train-judge", help="retrain a classifier behind the metrics (the digits' or the clothes')")
+    j.add_argument("--dataset", choices=["mnist", "fashion_mnist"], default="mnist",
+                   help="mnist: the judge of every digit GAN; fashion_mnist: chapter 7's clothes")
     j.add_argument("--epochs", type=int, default=8)
     j.add_argument("--seed", type=int, default=0)
-    j.add_argument("--out", help="weights file (default: ganlib/assets/judge.weights.h5)")
+    j.add_argument("--out", help="weights file (default: ganlib/assets/judge.weights.h5, or fashion_judge.weights.h5)")
     j.set_defaults(func=_cmd_train_judge)
 
     d = sub.add_parser("data", help="download and check MNIST into data/")

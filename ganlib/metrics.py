@@ -18,12 +18,16 @@ import keras
 import numpy as np
 from keras import layers
 
-from .data import load_mnist, to_model_range
+from .data import load_fashion_mnist, load_mnist, to_model_range
 from .models import conditioning_of, predict_in_batches
 from .sampling import generate, sampler_of
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 JUDGE_WEIGHTS = ASSETS / "judge.weights.h5"
+# A judge per data set, each a classifier of that data set's ten classes: the digits' scores every chapter's
+# GAN, the clothes' scores chapter 7's Fashion-MNIST GAN.
+JUDGES = {"mnist": (load_mnist, JUDGE_WEIGHTS),
+          "fashion_mnist": (load_fashion_mnist, ASSETS / "fashion_judge.weights.h5")}
 FEATURES = 128
 # A class counts as covered when it gets at least a quarter of its fair share (10 %) of the samples.
 COVERED_SHARE = 0.025
@@ -52,15 +56,28 @@ def build_judge() -> keras.Model:
     return keras.Model(x, out, name="judge")
 
 
-def train_judge(path=JUDGE_WEIGHTS, epochs: int = 8, seed: int = 0, verbose=1) -> float:
-    """Train the judge on the 60,000 MNIST training digits (with small shifts as augmentation) and save its weights.
+def train_judge(path=None, epochs: int = 8, seed: int = 0, verbose=1, dataset: str = "mnist") -> float:
+    """Train a judge on a data set's 60,000 training images (with small shifts as augmentation) and save its
+    weights (default: the shipped judge of that data set, ``JUDGES``).
 
-    Returns its accuracy on the 10,000 test digits. ``python -m ganlib train-judge`` runs this.
+    Returns its accuracy on the 10,000 test images. ``python -m ganlib train-judge [--dataset …]`` runs this.
+
+    Args:
+        path: the weights file, or None for the data set's shipped one.
+        epochs: passes over the training images.
+        seed: the seed of the weights, the order and the augmentation.
+        verbose: Keras's progress output.
+        dataset: "mnist" or "fashion_mnist".
+
+    Returns:
+        float: the test accuracy.
     """
     import tensorflow as tf
 
+    load, shipped = _judge_of(dataset)
+    path = shipped if path is None else path
     keras.utils.set_random_seed(seed)
-    (x, y), (xt, yt) = load_mnist()
+    (x, y), (xt, yt) = load()
     model = build_judge()
     steps = math.ceil(len(x) / 128) * epochs
     model.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, steps)),
@@ -76,27 +93,44 @@ def train_judge(path=JUDGE_WEIGHTS, epochs: int = 8, seed: int = 0, verbose=1) -
     model.save_weights(path)
     Path(path).with_suffix("").with_suffix(".json").write_text(json.dumps(
         {"test_accuracy": accuracy, "epochs": epochs, "seed": seed,
-         "command": f"python -m ganlib train-judge --epochs {epochs} --seed {seed}"}, indent=1))
+         "command": f"python -m ganlib train-judge{'' if dataset == 'mnist' else ' --dataset ' + dataset} "
+                    f"--epochs {epochs} --seed {seed}"}, indent=1))
     return accuracy
 
 
-@functools.lru_cache(maxsize=1)
-def load_judge() -> tuple[keras.Model, keras.Model]:
-    """The shipped judge as ``(classifier, feature_extractor)``; only weights are read from disk."""
-    if not JUDGE_WEIGHTS.exists():
-        raise FileNotFoundError(f"{JUDGE_WEIGHTS} is missing: run `python -m ganlib train-judge` to make it.")
+def _judge_of(dataset: str):
+    if dataset not in JUDGES:
+        raise ValueError(f"no judge for {dataset!r}: the judges are {', '.join(JUDGES)}.")
+    return JUDGES[dataset]
+
+
+@functools.lru_cache(maxsize=2)
+def load_judge(dataset: str = "mnist") -> tuple[keras.Model, keras.Model]:
+    """A shipped judge as ``(classifier, feature_extractor)``; only weights are read from disk.
+
+    Args:
+        dataset: "mnist" (the digits' judge) or "fashion_mnist".
+
+    Returns:
+        tuple: the classifier (images -> probabilities) and a model giving ``[features, probabilities]``.
+    """
+    path = _judge_of(dataset)[1]
+    if not path.exists():
+        flag = "" if dataset == "mnist" else f" --dataset {dataset}"
+        raise FileNotFoundError(f"{path} is missing: run `python -m ganlib train-judge{flag}` to make it.")
     judge = build_judge()
-    judge.load_weights(JUDGE_WEIGHTS)
+    judge.load_weights(path)
     both = keras.Model(judge.input, [judge.get_layer("features").output, judge.output])
     return judge, both
 
 
-def judge_outputs(images, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+def judge_outputs(images, batch_size: int = 1000, dataset: str = "mnist") -> tuple[np.ndarray, np.ndarray]:
     """The judge's features float64 (N, 128) and class probabilities float64 (N, 10) for uint8 images (N, 28, 28).
 
     Args:
         images: uint8 (N, 28, 28).
         batch_size: how many to judge at once.
+        dataset: whose judge: "mnist" (digits) or "fashion_mnist" (clothes).
 
     Returns:
         tuple: features float64 (N, 128) and class probabilities float64 (N, 10).
@@ -104,7 +138,7 @@ def judge_outputs(images, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarra
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}")
-    _, both = load_judge()
+    _, both = load_judge(dataset)
     feats, probs = predict_in_batches(both, to_model_range(images), batch_size)
     return np.asarray(feats, "float64"), np.asarray(probs, "float64")
 
@@ -129,19 +163,20 @@ def frechet_distance(feats_a, feats_b) -> float:
 
 
 def fid_by_sample_count(feats, real_feats, counts, rounds: int = 20, seed: int = 0) -> dict:
-    """FID at several sample counts, each with a bootstrap interval: how FID depends on how many samples
+    """FID at several sample counts, each with the spread of its draws: how FID depends on how many samples
     score it, and how far apart two FIDs must be before the difference means anything.
 
-    For each count n, ``rounds`` times: draw n of ``feats`` with replacement, score them against all of
-    ``real_feats``. FID is biased upwards at small n (a covariance from few samples looks wider), so FIDs are
+    For each count n, ``rounds`` times: draw n of ``feats`` without replacement, score them against all of
+    ``real_feats``. Give a pool larger than the largest n (twice as large leaves room for the draws to
+    differ). FID is biased upwards at small n (a covariance from few samples looks wider), so FIDs are
     comparable only at the same n.
 
     Args:
-        feats: features (N, D) of the samples to score (e.g. ``judge_outputs(images)[0]``).
+        feats: features (N, D) of a pool of samples (e.g. ``judge_outputs(images)[0]``).
         real_feats: features (M, D) of the real reference set.
         counts: the sample counts n to try, each at most N.
-        rounds: resamples per count.
-        seed: the resampling's seed.
+        rounds: draws per count.
+        seed: the draws' seed.
 
     Returns:
         dict: n → ``{"median", "low", "high"}``, the median FID and its 5th and 95th percentiles.
@@ -152,7 +187,7 @@ def fid_by_sample_count(feats, real_feats, counts, rounds: int = 20, seed: int =
     for n in counts:
         if not 2 <= n <= len(feats):
             raise ValueError(f"sample count {n}: choose counts from 2 to the {len(feats)} samples given.")
-        fids = [frechet_distance(feats[rng.integers(0, len(feats), n)], real_feats) for _ in range(rounds)]
+        fids = [frechet_distance(feats[rng.choice(len(feats), n, replace=False)], real_feats) for _ in range(rounds)]
         low, median, high = np.percentile(fids, [5, 50, 95])
         out[int(n)] = {"median": float(median), "low": float(low), "high": float(high)}
     return out
@@ -255,6 +290,32 @@ def precision_recall(fake_feats, real_feats, k: int = MANIFOLD_K, real_radii=Non
     precision = _inside(fake_feats, real_feats, real_radii).mean()
     recall = _inside(real_feats, fake_feats, _knn_radii(fake_feats, k)).mean()
     return float(precision), float(recall)
+
+
+def judge_scores(images, dataset: str = "fashion_mnist", seed: int = 0) -> dict:
+    """FID and classifier score of generated images uint8 (N, 28, 28) by a data set's own judge, against N of its
+    test images, beside the same two figures for N of its real training images (the floor a perfect generator
+    would reach at this N). For data sets other than the digits, which ``evaluate`` scores.
+
+    Args:
+        images: uint8 (N, 28, 28), N at most 10,000.
+        dataset: "fashion_mnist" or "mnist".
+        seed: which real images.
+
+    Returns:
+        dict: ``{"n", "fid", "classifier_score", "real_fid", "real_classifier_score"}``.
+    """
+    load = _judge_of(dataset)[0]
+    (x, _), (xt, _) = load()
+    n = len(images)
+    if not 2 <= n <= len(xt):
+        raise ValueError(f"{n} images: score from 2 to {len(xt):,} at a time.")
+    rng = np.random.default_rng(seed)
+    test = judge_outputs(xt[rng.permutation(len(xt))[:n]], dataset=dataset)[0]
+    feats, probs = judge_outputs(images, dataset=dataset)
+    real_feats, real_probs = judge_outputs(x[rng.choice(len(x), n, replace=False)], dataset=dataset)
+    return {"n": n, "fid": frechet_distance(feats, test), "classifier_score": classifier_score(probs),
+            "real_fid": frechet_distance(real_feats, test), "real_classifier_score": classifier_score(real_probs)}
 
 
 def per_class_scores(images, labels, seed: int = 0) -> list[dict]:
