@@ -80,9 +80,10 @@ FIXES = {
 }
 
 # The budget of one lab run: epochs × images per epoch. Short enough to try several in a sitting (about 20
-# seconds on a laptop CPU), long enough for every failure to show its symptom.
-BUDGET = {"epochs": 2, "n_train": 8000}
-QUICK_BUDGET = {"epochs": 2, "n_train": 4000}
+# seconds on a laptop CPU), long enough for every failure to show its symptom, in four epochs so that the
+# per-epoch FID shows a trend.
+BUDGET = {"epochs": 4, "n_train": 4000}
+QUICK_BUDGET = {"epochs": 4, "n_train": 2000}
 
 
 # The fixes table (benchmarks/failures.py, benchmarks/results/failures.json): every failure without a fix, and
@@ -176,7 +177,8 @@ def lab_data(failure: str, config: GANConfig):
 class LabRun:
     """A lab run's record: its settings, epoch ``history`` (losses, scores, gradient norms, fid,
     classifier_score, classes_covered), every few steps' values (``steps``), the class histogram float (10,)
-    after each epoch (``histograms``), the sampler, and the distinct training digits uint8 (M, 28, 28)."""
+    after each epoch (``histograms``), the sampler, the distinct training digits uint8 (M, 28, 28), and how many
+    samples scored each epoch's FID."""
 
     failure: str
     fix: str
@@ -189,6 +191,7 @@ class LabRun:
     discriminator: object = None
     train_digits: np.ndarray | None = None
     seconds: float = 0.0
+    fid_samples: int = 1000
 
 
 def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoch=None, every: int | None = 5,
@@ -232,7 +235,7 @@ def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoc
     steps.rows.extend(r for r in saved.get("steps", []) if r["step"] <= done * (config.n_train // config.batch_size))
     scores.histograms.extend(np.asarray(h) for h in saved.get("histograms", [])[:done])
     record = LabRun(failure, fix, config, Path(out_dir), history=list(state.history),
-                    steps=steps.rows, histograms=scores.histograms, train_digits=digits)
+                    steps=steps.rows, histograms=scores.histograms, train_digits=digits, fid_samples=fid_samples)
 
     per_epoch = config.n_train // config.batch_size
 
@@ -349,6 +352,7 @@ def plot_lab(run: LabRun, figure=None, title: str | None = None):
         matplotlib.figure.Figure: the figure.
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
     from .runs import frame_path, last_frame
 
@@ -372,6 +376,11 @@ def plot_lab(run: LabRun, figure=None, title: str | None = None):
     axes[3].set(yscale="log", xlabel="step", title="generator's gradient norm")
     epochs = [r["epoch"] for r in run.history if "fid" in r]
     axes[4].plot(epochs, [r["fid"] for r in run.history if "fid" in r], marker="o", color="tab:green")
-    axes[4].set(xlabel="epoch", title="judge-FID", yscale="log")
+    axes[4].set(xlabel="epoch", title=f"judge-FID ({run.fid_samples:,} samples)", yscale="log")
+    # Whole epochs only, and FID ticks in plain numbers (a log axis over less than a decade has no labels).
+    axes[4].xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[4].yaxis.set_major_formatter(ScalarFormatter())
+    axes[4].yaxis.set_minor_formatter(ScalarFormatter())
+    axes[4].tick_params(axis="y", which="minor", labelsize=7)
     fig.tight_layout()
     return fig
