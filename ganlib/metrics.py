@@ -234,7 +234,7 @@ def per_class_scores(images, labels, seed: int = 0) -> list[dict]:
     feats, probs = judge_outputs(images)
     (_, _), (x_test, y_test) = load_mnist()
     test_feats = _test_outputs(len(x_test), 0)[0]
-    test_labels = y_test[np.random.default_rng(0).permutation(len(y_test))]  # _test_outputs' order
+    test_labels = y_test[_test_order(0)]
     train_feats, _, train_labels = _train_outputs(10000, seed)
     rows = []
     for k in range(10):
@@ -245,7 +245,7 @@ def per_class_scores(images, labels, seed: int = 0) -> list[dict]:
         n = min(len(mine), len(floor))
         rows.append({"digit": k, "n": int(len(mine)), "fid": frechet_distance(mine, real),
                      "floor": frechet_distance(floor[:n], real), "recall": precision_recall(mine, real)[1],
-                     "agreement": float((probs[labels == k].argmax(1) == k).mean())})
+                     "agreement": label_agreement(probs[labels == k], labels[labels == k])})
     return rows
 
 
@@ -272,10 +272,15 @@ def nearest_train_distance(images, train_images) -> tuple[np.ndarray, np.ndarray
 
 
 @functools.lru_cache(maxsize=4)
+def _test_order(seed: int) -> np.ndarray:
+    """The order in which ``_test_outputs`` takes the 10,000 test digits, int (10000,)."""
+    return np.random.default_rng(seed).permutation(len(load_mnist()[1][0]))
+
+
 def _test_outputs(n: int, seed: int):
     """Judge features and probabilities of ``n`` test digits: the reference set of every metric."""
     _, (xt, _) = load_mnist()
-    return judge_outputs(xt[np.random.default_rng(seed).permutation(len(xt))[:n]])
+    return judge_outputs(xt[_test_order(seed)[:n]])
 
 
 @functools.lru_cache(maxsize=4)
