@@ -13,8 +13,8 @@ all 60,000 digits (a budget in steps, so a busy machine changes the seconds, not
 recall, and per digit the intra-FID against that digit's test images (with its sample count and the floor of
 real training digits at that count), recall and agreement (``ganlib.metrics.per_class_scores``).
 
-Writes JSON (default: benchmarks/results/conditioning.json) with the command, every run, and each variant's
-median and range over the seeds; prints a table.
+Writes JSON (default: ganlib/assets/results/conditioning.json, which chapter 6 reads) with the command, every
+run, and each variant's median and range over the seeds; prints a table.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from seeds import add_arguments, command, spread  # noqa: E402  (benchmarks/seeds.py, beside this script)
+from seeds import COURSE_RESULTS, add_arguments, command, spread  # noqa: E402  (benchmarks/seeds.py, beside this script)
 
 VARIANTS = ("projection", "concat", "none")
 # What each variant reports over its seeds.
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     p.add_argument("--epochs", type=int, default=3)
-    add_arguments(p, "conditioning.json")
+    add_arguments(p, "conditioning.json", folder=COURSE_RESULTS)
     args = p.parse_args(argv)
     line = command("conditioning.py", argv)
 

@@ -12,8 +12,9 @@ the same generator updates (WGAN-GP's five critic steps and the gradient penalti
 seconds are recorded beside it). The seeds run one after another over the whole table, so a run stopped midway
 holds every cell for its first seeds; ``--resume`` carries on.
 
-Writes JSON (default: benchmarks/results/failures.json): the command, the budget, every run (``rows``, with the
-settings it trained with) and each cell's median and range over the seeds (``cells``); prints a table.
+Writes JSON (default: ganlib/assets/results/failures.json, which chapter 8 reads): the command, the budget,
+every run (``rows``, with the settings it trained with) and each cell's median and range over the seeds
+(``cells``); prints a table.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from seeds import command, spread  # noqa: E402  (benchmarks/seeds.py, beside this script)
+from seeds import COURSE_RESULTS, command, spread  # noqa: E402  (benchmarks/seeds.py, beside this script)
 
 # What each cell reports, over its seeds.
 SUMMARISED = ("fid", "classifier_score", "classes_covered", "recall", "precision", "copy_share", "d_train",
@@ -89,7 +90,7 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=failures.TABLE_BUDGET["epochs"])
     p.add_argument("--n-train", type=int, default=failures.TABLE_BUDGET["n_train"])
     p.add_argument("--n-eval", type=int, default=10000)
-    p.add_argument("--out", default=str(Path(__file__).parent / "results" / "failures.json"))
+    p.add_argument("--out", default=str(COURSE_RESULTS / "failures.json"))
     p.add_argument("--resume", action="store_true", help="keep the runs already in --out, run the others")
     args = p.parse_args(argv)
     budget = {"epochs": args.epochs, "n_train": args.n_train}

@@ -8,14 +8,19 @@ import statistics
 import sys
 from pathlib import Path
 
+# Where a result that a chapter shows goes: inside the package, so the chapter finds it in an installed wheel
+# (ganlib.files.course_result reads it). Other results stay in benchmarks/results.
+COURSE_RESULTS = Path(__file__).resolve().parents[1] / "ganlib" / "assets" / "results"
 
-def add_arguments(parser, results_name: str, seeds=(42, 7, 1)) -> None:
+
+def add_arguments(parser, results_name: str, seeds=(42, 7, 1),
+                  folder: Path = Path(__file__).parent / "results") -> None:
     """Add the options every such benchmark takes: ``--seeds``, ``--n-train``, ``--n-eval`` and ``--out``
-    (default: ``results/<results_name>`` beside this file)."""
+    (default: ``<folder>/<results_name>``; ``COURSE_RESULTS`` for a result a chapter shows)."""
     parser.add_argument("--seeds", type=int, nargs="+", default=list(seeds))
     parser.add_argument("--n-train", type=int, default=None, help="train on this many digits (default: all 60,000)")
     parser.add_argument("--n-eval", type=int, default=10000)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / results_name))
+    parser.add_argument("--out", default=str(folder / results_name))
 
 
 def command(script: str, argv=None) -> str:

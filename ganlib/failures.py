@@ -86,7 +86,7 @@ BUDGET = {"epochs": 4, "n_train": 4000}
 QUICK_BUDGET = {"epochs": 4, "n_train": 2000}
 
 
-# The fixes table (benchmarks/failures.py, benchmarks/results/failures.json): every failure without a fix, and
+# The fixes table (benchmarks/failures.py, ganlib/assets/results/failures.json): every failure without a fix, and
 # each fix on a failure it targets and on one it does not. Why each cell is in it:
 TABLE = {
     ("healthy", "none"): "the recipe itself, the yardstick of the budget",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+
+# The committed measurements the chapters show, shipped inside the package so a chapter runs from the wheel alone.
+RESULTS = Path(__file__).parent / "assets" / "results"
 
 
 def project_root() -> Path:
@@ -19,6 +23,25 @@ def project_root() -> Path:
     if (here / "pyproject.toml").exists() and (here / "ganlib").is_dir():
         return here
     return Path.cwd()
+
+
+def course_result(name: str) -> dict:
+    """A committed measurement that a chapter shows, read from the package (``ganlib/assets/results/<name>``),
+    so it is there in a checkout and in an installed wheel alike. Each file records the command that made it
+    (``benchmarks/README.md`` lists them).
+
+    Args:
+        name: the file's name, e.g. ``"extras.json"``.
+
+    Returns:
+        dict: the file's JSON.
+    """
+    path = RESULTS / name
+    if not path.is_file():
+        known = ", ".join(sorted(p.name for p in RESULTS.glob("*.json"))) or "none"
+        raise FileNotFoundError(f"no course result {name!r} in {RESULTS} (it has: {known}); reinstall ganlib, or "
+                                "rerun the benchmark that writes it (benchmarks/README.md).")
+    return json.loads(path.read_text())
 
 
 def _atomic(path, write, suffix: str = ".part") -> Path:

@@ -14,7 +14,8 @@ SHIPPED = ("ganlib/runs.py", "ganlib/assets/judge.weights.h5", "ganlib/assets/pr
            "ganlib/assets/pretrained/generator.keras", "ganlib/assets/pretrained/config.json",
            "ganlib/assets/pretrained/train_summary.json", "ganlib/assets/pretrained/MODEL_CARD.md",
            "ganlib/assets/pretrained-conditional/generator.weights.h5",
-           "ganlib/assets/pretrained-conditional/config.json")
+           "ganlib/assets/pretrained-conditional/config.json", "ganlib/assets/results/extras.json",
+           "ganlib/assets/results/pretrained_lr1e-3_80min.json")
 
 
 def chapter_cells(name, ids):
@@ -63,6 +64,8 @@ def test_the_wheel_installs_and_runs_chapter_5_away_from_the_checkout(tmp_path):
         for name, labels in (("pretrained", None), ("pretrained-conditional", list(range(10)) * 20)):
             report = evaluate(generate(load_generator(name), 200, labels=labels), n_reference=500, labels=labels)
             assert report["generated"]["classes_covered"] == 10, (name, report["generated"])
+        from ganlib.files import course_result
+        assert course_result("extras.json")["rows"]  # chapter 4's measurements, from the wheel
         print("both generators drew and were judged")
     """) + chapter_cells("05_evaluation.ipynb", ["05-02", "05-04"])
     proc = subprocess.run([str(python), "-c", script, site], capture_output=True, text=True, timeout=600, cwd=away,
