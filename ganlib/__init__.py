@@ -15,7 +15,7 @@ _OWNERS = {
     "data": ["load_mnist", "load_fashion_mnist", "FASHION_CLASSES", "to_model_range", "to_uint8", "training_set",
              "held_out_set", "training_images", "make_dataset", "load_images"],
     "failures": ["FAILURES", "FIXES", "TABLE", "lab_changes", "lab_config", "run_lab", "lab_report", "plot_lab"],
-    "files": ["project_root"],
+    "files": ["project_root", "course_result"],
     "losses": ["discriminator_loss", "generator_loss", "gradient_penalty", "r1_penalty"],
     "models": ["build_generator", "build_discriminator", "build_models", "conditioning_of", "latent_size",
                "outputs_logits"],
@@ -30,7 +30,8 @@ _OWNERS = {
                 "per_class_scores", "judge_scores"],
     "dirac": ["dirac_trajectory", "plot_dirac"],
     "toy": ["ring_of_gaussians", "modes_covered", "train_toy", "draw_toy", "save_toy_gif"],
-    "viz": ["plot_samples", "plot_losses", "plot_confusion", "image_grid", "save_png", "save_gif"],
+    "viz": ["plot_samples", "plot_losses", "plot_seed_bars", "plot_per_digit", "plot_confusion", "image_grid",
+            "save_png", "save_gif"],
     "widgets": ["latent_explorer", "interpolation_explorer", "training_panel", "failure_lab"],
 }
 _OWNER_OF = {name: module for module, names in _OWNERS.items() for name in names}

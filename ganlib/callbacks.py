@@ -190,15 +190,17 @@ class StopOnNaN(keras.callbacks.Callback):
 
 
 class StepLog(keras.callbacks.Callback):
-    """Each training step's own values (losses, the discriminator's scores, both gradient norms) in ``rows``, a
-    list of dicts with the run's global ``step``: the epoch's history only keeps their means.
+    """The losses, the discriminator's scores and both gradient norms as training goes, finer than the epoch's
+    means: ``rows``, a list of dicts with the run's global ``step`` and the fractional ``epoch`` it ends.
 
-    Keras hands a callback the running means over the epoch so far; a step's value is recovered from two
-    consecutive means, (b + 1)·mean_b − b·mean_(b−1), exactly but for float32 rounding.
+    With ``GANConfig(steps_per_execution=1)`` a row is one step's own values. Keras runs several steps per call
+    otherwise, and hands a callback only the running mean over the epoch so far after each call; a row is then
+    the mean over that call's steps (``steps`` of them), recovered exactly (but for float32 rounding) from two
+    consecutive running means: (b + 1)·mean_b − (a + 1)·mean_a over the steps a + 1 … b.
 
     Args:
         keys: which of the step's logs to keep.
-        every: keep every ``every``-th step.
+        every: keep the rows whose ``step`` is a multiple of ``every``.
     """
 
     KEYS = ("d_loss", "g_loss", "real_score", "fake_score", "d_grad_norm", "g_grad_norm")
@@ -208,24 +210,22 @@ class StepLog(keras.callbacks.Callback):
         self.keys, self.every = tuple(keys), int(every)
         self.rows: list[dict] = []
         self._means: dict = {}
-
-    def on_train_begin(self, logs=None):
-        if self.model.steps_per_execution > 1:
-            raise ValueError(f"StepLog needs every step's logs, but Keras runs {self.model.steps_per_execution} "
-                             "steps per call: train with GANConfig(steps_per_execution=1).")
+        self._last = -1
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._means = {}
+        self._means, self._last = {}, -1
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
         means = {k: float(logs[k]) for k in self.keys if k in (logs or {})}
-        values = {k: (batch + 1) * m - batch * self._means.get(k, 0.0) for k, m in means.items()}
-        self._means = means
+        width = batch - self._last
+        values = {k: ((batch + 1) * m - (self._last + 1) * self._means.get(k, 0.0)) / width for k, m in means.items()}
+        self._means, self._last = means, batch
         # The run's global step, from the epoch and the step within it: any GAN model, no counter of its own needed.
-        step = self.epoch * self.params["steps"] + batch + 1
+        per_epoch = self.params["steps"]
+        step = self.epoch * per_epoch + batch + 1
         if step % self.every == 0:
-            self.rows.append({"step": step, **values})
+            self.rows.append({"step": step, "epoch": round(step / per_epoch, 4), "steps": width, **values})
 
 
 class SampleGrid(keras.callbacks.Callback):

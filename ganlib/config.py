@@ -200,7 +200,7 @@ class GANConfig:
     # Keras runs up to this many training steps per call from Python (its ``steps_per_execution``; ``train``
     # takes the largest number that divides an epoch's steps, so epochs and checkpoints stay where they were).
     # On a 2-core CPU that takes about a sixth off each step (benchmarks/README.md). The steps are the same
-    # either way; per-step callbacks then see every 25th step (``StepLog`` needs 1).
+    # either way; per-step callbacks then see every 25th step (``StepLog`` keeps each call's mean; 1 for each step).
     steps_per_execution: int = 25
     # "mixed_bfloat16": the layers compute in bfloat16 and keep float32 weights (Keras mixed precision). Faster
     # where the processor has bfloat16 units (recent GPUs; CPUs with AVX512-BF16 or AMX), much slower where

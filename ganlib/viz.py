@@ -105,7 +105,8 @@ def plot_samples(images, title: str = "", ncols: int | None = None, labels=None,
 
 
 def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
-    """Plot per-epoch curves from a training history (list of dicts with ``epoch`` and the ``keys``).
+    """Plot loss curves from a training history (one dict per epoch) or from a ``StepLog``'s rows (finer: one
+    per Keras call or step, their ``epoch`` fractional).
 
     Dashed lines mark the losses of a discriminator that cannot tell real from fake (D = 0.5 everywhere):
     2·ln 2 for ``d_loss`` (a cross-entropy on the real half plus one on the fake half) and ln 2 for
@@ -113,7 +114,7 @@ def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
     when present. Returns the figure.
 
     Args:
-        history: dicts with ``epoch`` and the ``keys`` (and the scores and code loss).
+        history: dicts with ``epoch`` and the ``keys`` (and the scores and code loss), in training order.
         path: where to save the PNG, or None.
         keys: the losses to plot.
 
@@ -125,6 +126,7 @@ def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
     if not history:
         raise ValueError("the history is empty: train at least one epoch first.")
     epochs = [row["epoch"] for row in history]
+    marker = dict(marker="o", ms=3) if len(history) <= 30 else {}  # dots for epochs, a plain line for steps
     scores = [k for k in ("real_score", "fake_score") if k in history[0]]
     code = "code_loss" in history[0]
     panels = 1 + bool(scores) + code
@@ -132,7 +134,7 @@ def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
     axes = list(axes[0])
     reference = {"d_loss": (2 * math.log(2), "D cannot tell: 2 ln 2"), "g_loss": (math.log(2), "ln 2")}
     for k in keys:
-        line, = axes[0].plot(epochs, [row[k] for row in history], marker="o", ms=3, label=k)
+        line, = axes[0].plot(epochs, [row[k] for row in history], label=k, **marker)
         if k in reference:
             value, text = reference[k]
             axes[0].axhline(value, color=line.get_color(), lw=0.9, ls="--", alpha=0.7, label=text)
@@ -141,13 +143,13 @@ def plot_losses(history, path=None, keys=("d_loss", "g_loss")):
     if scores:
         ax = axes[1]
         for k in scores:
-            ax.plot(epochs, [row[k] for row in history], marker="o", ms=3, label=k)
+            ax.plot(epochs, [row[k] for row in history], label=k, **marker)
         ax.axhline(0.5, color="gray", lw=0.8, ls="--")
         ax.set(xlabel="epoch", ylabel="mean D(x)", ylim=(0, 1), title="Discriminator's scores")
         ax.legend(fontsize=8)
     if code:
         ax = axes[-1]
-        ax.plot(epochs, [row["code_loss"] for row in history], marker="o", ms=3, color="tab:green")
+        ax.plot(epochs, [row["code_loss"] for row in history], color="tab:green", **marker)
         ax.axhline(0, color="gray", lw=0.8, ls="--")
         ax.set(xlabel="epoch", ylabel="cross-entropy", title="Code loss (0: every code read back)")
     fig.tight_layout()
@@ -357,4 +359,37 @@ def plot_seed_bars(groups: dict, xlabel: str, title: str = "", path=None, highli
     ax.set(xlabel=xlabel, title=title, xscale="log" if log else "linear")
     if path is not None:
         fig.savefig(path, bbox_inches="tight")
+    return fig
+
+
+def plot_per_digit(curves: dict, ylabel: str, floor=None, title: str = "", path=None, log: bool = False):
+    """One line per group across the ten digits, e.g. each conditioning variant's intra-FID per digit, with
+    the real digits' floor dashed beneath: where a group fails, digit by digit.
+
+    Args:
+        curves: ``{name: [value for digit 0, …, digit 9]}``.
+        ylabel: what the values are.
+        floor: ten values that a perfect generator would score (drawn dashed), or None.
+        title: above the plot.
+        path: where to save the PNG, or None.
+        log: a logarithmic axis, for values of very different sizes.
+
+    Returns:
+        matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    for name, values in curves.items():
+        if len(values) != 10:
+            raise ValueError(f"{name}: {len(values)} values; give one per digit 0–9.")
+        ax.plot(range(10), values, marker="o", ms=4, label=name)
+    if floor is not None:
+        ax.plot(range(10), floor, color="gray", ls="--", lw=1, label="real digits (floor)")
+    ax.set_xticks(range(10))
+    ax.set(xlabel="digit asked for", ylabel=ylabel, title=title, yscale="log" if log else "linear")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
     return fig

@@ -122,7 +122,16 @@ def test_every_loss_trains_and_logs_finite_values_per_step(tmp_path, changes):
     assert ("penalty" in row) == bool(penalised) and (not penalised or row["penalty"] > 0)
 
 
-def test_step_log_asks_for_one_step_per_call(tmp_path):
-    config = GANConfig(epochs=1, n_train=128, batch_size=32, steps_per_execution=4)
-    with pytest.raises(ValueError, match=r"GANConfig\(steps_per_execution=1\)"):
-        train(config, tmp_path, x=training_images(128, seed=0), verbose=0, callbacks=[StepLog()])
+def test_step_log_with_several_steps_per_call_keeps_each_calls_mean(tmp_path):
+    # 8 steps an epoch in calls of 4 (train keeps the calls within an epoch: the largest divisor up to 4)
+    config = GANConfig(epochs=2, n_train=256, batch_size=32, steps_per_execution=4)
+    log = StepLog()
+    result = train(config, tmp_path, x=training_images(256, seed=0), verbose=0, callbacks=[log])
+    assert [(r["step"], r["steps"]) for r in log.rows] == [(4, 4), (8, 4), (12, 4), (16, 4)]
+    assert [r["epoch"] for r in log.rows] == [0.5, 1.0, 1.5, 2.0]
+    for epoch, rows in ((0, log.rows[:2]), (1, log.rows[2:])):
+        for key in StepLog.KEYS:  # the calls' means, weighted by their steps, give back the epoch's mean
+            mean = sum(r[key] * r["steps"] for r in rows) / 8
+            assert mean == pytest.approx(result.history[epoch][key], rel=1e-4, abs=1e-5), (epoch, key)
+
+

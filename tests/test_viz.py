@@ -41,6 +41,17 @@ def test_loss_plot_and_samples_are_saved(tmp_path, mnist):
     assert iio.imread(tmp_path / "c.png").shape[0] > 100
 
 
+def test_per_digit_plot_draws_each_group_and_the_floor(tmp_path):
+    fig = viz.plot_per_digit({"a": list(range(10)), "b": [5.0] * 10}, "intra-FID", floor=[1.0] * 10,
+                             path=tmp_path / "d.png", log=True)
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["a", "b", "real digits (floor)"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), range(10))
+    assert ax.get_yscale() == "log" and iio.imread(tmp_path / "d.png").shape[0] > 100
+    with pytest.raises(ValueError, match="one per digit"):
+        viz.plot_per_digit({"a": [1.0] * 9}, "x")
+
+
 def test_quick_mode_figures_never_touch_the_committed_ones():
     from ganlib.runs import figures_dir
 
