@@ -388,7 +388,7 @@ def plot_per_digit(curves: dict, ylabel: str, floor=None, title: str = "", path=
         ax.plot(range(10), floor, color="gray", ls="--", lw=1, label="real digits (floor)")
     ax.set_xticks(range(10))
     ax.set(xlabel="digit asked for", ylabel=ylabel, title=title, yscale="log" if log else "linear")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the lines, never over them
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
