@@ -30,8 +30,8 @@ _OWNERS = {
                 "per_class_scores", "judge_scores"],
     "dirac": ["dirac_trajectory", "plot_dirac"],
     "toy": ["ring_of_gaussians", "modes_covered", "train_toy", "draw_toy", "save_toy_gif"],
-    "viz": ["plot_samples", "plot_losses", "plot_seed_bars", "plot_per_digit", "plot_confusion", "image_grid",
-            "save_png", "save_gif"],
+    "viz": ["plot_samples", "plot_losses", "plot_seed_bars", "plot_per_digit", "plot_cell_table", "plot_confusion",
+            "image_grid", "save_png", "save_gif"],
     "widgets": ["latent_explorer", "interpolation_explorer", "training_panel", "failure_lab"],
 }
 _OWNER_OF = {name: module for module, names in _OWNERS.items() for name in names}

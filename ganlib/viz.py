@@ -393,3 +393,57 @@ def plot_per_digit(curves: dict, ylabel: str, floor=None, title: str = "", path=
     if path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
     return fig
+
+
+def plot_cell_table(cells: dict, rows, columns, label: str, title: str = "", path=None, log: bool = True,
+                    fmt: str = ".0f"):
+    """A table of measurements over seeds as a coloured grid: each cell's median written with its range
+    (lowest–highest over the seeds) and coloured on a colour-blind-safe scale (cividis) with its colour bar;
+    a cell that was not run stays blank. Lower values are darker.
+
+    Args:
+        cells: ``{(row, column): {"median", "min", "max"}}`` for the cells that were run.
+        rows, columns: the names along each side, in order.
+        label: what the values are (the colour bar's label).
+        title: above the grid.
+        path: where to save the PNG, or None.
+        log: colour on a logarithmic scale, for values of very different sizes.
+        fmt: how each number is written.
+
+    Returns:
+        matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    grid = np.full((len(rows), len(columns)), np.nan)
+    for (row, column), value in cells.items():
+        grid[list(rows).index(row), list(columns).index(column)] = value["median"]
+    known = grid[np.isfinite(grid)]
+    if not known.size:
+        raise ValueError("no cell has a value: give at least one run cell.")
+    norm = (LogNorm if log else Normalize)(vmin=known.min(), vmax=known.max())
+    fig, ax = plt.subplots(figsize=(1.55 * len(columns) + 2.8, 0.62 * len(rows) + 1.4))
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap="cividis", norm=norm, aspect="auto")
+    ax.set_facecolor("white")
+    for (row, column), value in cells.items():
+        i, j = list(rows).index(row), list(columns).index(column)
+        dark = norm(value["median"]) < 0.5  # light text on the dark end of the scale
+        ax.text(j, i, f"{value['median']:{fmt}}\n[{value['min']:{fmt}}–{value['max']:{fmt}}]", ha="center",
+                va="center", fontsize=8, color="white" if dark else "black")
+    for i, j in zip(*np.nonzero(~np.isfinite(grid))):
+        ax.text(j, i, "not run", ha="center", va="center", fontsize=7, color="0.6")
+    ax.set(xticks=range(len(columns)), xticklabels=list(columns), yticks=range(len(rows)),
+           yticklabels=list(rows), title=title)
+    plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
+    bar = fig.colorbar(image, ax=ax, label=label)
+    if log:  # ticks at 1, 2, 5 × 10ⁿ, written plainly (300, not 3×10²)
+        bar.set_ticks([t for t in np.outer([1, 2, 5], 10.0 ** np.arange(-3, 6)).ravel()
+                       if known.min() <= t <= known.max()])
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        bar.ax.yaxis.set_minor_formatter(NullFormatter())
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig

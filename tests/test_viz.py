@@ -52,6 +52,18 @@ def test_per_digit_plot_draws_each_group_and_the_floor(tmp_path):
         viz.plot_per_digit({"a": [1.0] * 9}, "x")
 
 
+def test_cell_table_writes_each_run_cell_with_its_range_and_leaves_the_others_blank(tmp_path):
+    cells = {("a", "x"): {"median": 20.0, "min": 18.0, "max": 25.0}, ("b", "y"): {"median": 800.0, "min": 700.0,
+                                                                                   "max": 900.0}}
+    fig = viz.plot_cell_table(cells, ["a", "b"], ["x", "y"], "judge-FID", path=tmp_path / "t.png")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[:2] == ["20\n[18–25]", "800\n[700–900]"] and texts.count("not run") == 2
+    assert sorted(float(t.get_text()) for t in fig.axes[1].get_yticklabels()) == [20, 50, 100, 200, 500]
+    assert iio.imread(tmp_path / "t.png").shape[0] > 100
+    with pytest.raises(ValueError, match="no cell has a value"):
+        viz.plot_cell_table({}, ["a"], ["x"], "FID")
+
+
 def test_quick_mode_figures_never_touch_the_committed_ones():
     from ganlib.runs import figures_dir
 
