@@ -2,7 +2,8 @@
 #              outside this folder is installed. make test adds the tests' tools (requirements-dev.txt)
 # make browser install Debian's Chromium, system-wide, for the browser test (asks apt-get; CI runs it)
 # make course  run every notebook head-less with the real course settings; writes figures/ and figures/training.gif
-# make test    ruff, then pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course
+# make test    ruff, then pytest + nbval in quick mode (GANLIB_QUICK=1): minutes, not the full course; nbval
+#              runs each chapter as a student would, with ganlib from its wheel in an empty folder (build/away)
 # make test-fast   ruff, then the tests that train nothing for long and need no browser or network (under 2 minutes)
 # make lab     open JupyterLab on the course
 # make student the student edition (solutions and mark schemes taken out of notebooks/solutions) in build/student
@@ -69,20 +70,36 @@ course: setup data
 # Three runs side by side (each leaves a core idle much of the time): pytest in two processes (pytest-xdist,
 # so both cores stay busy once the chapters are done), and nbval on two halves of the course. nbval runs each
 # chapter once, with each exercise twice: as the student edition has it (its checks must say "not yet" without
-# failing), then solved (python -m tools.edition --tested, in build/nbval/). The
+# failing), then solved (python -m tools.edition --tested, in build/away/). The
 # reports follow, in that order, with the 15 slowest tests; they are also in build/test-logs/.
-NBVAL := $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
-TESTED := $(patsubst notebooks/solutions/%,build/nbval/%,$(sort $(wildcard notebooks/solutions/0*.ipynb)))
-FIRST_HALF := $(foreach n,1 2 3 4 5,$(filter build/nbval/0$(n)%,$(TESTED)))
-SECOND_HALF := $(filter-out $(FIRST_HALF),$(TESTED)) notebooks/index.ipynb
+# The chapters run where a student runs them: ganlib installed from its wheel (not this checkout) into a virtual
+# environment of its own that borrows the pinned packages (a plain path in a .pth file, so the checkout's
+# editable install is not among them), each chapter in an empty folder with only the data linked in (this
+# machine cannot reach Keras's dataset host); whatever a chapter reads must come with the wheel.
+WHEEL_ENV := build/wheel-env
+AWAY := build/away
+NBVAL := cd $(AWAY) && ../wheel-env/bin/python -m pytest -q -c pytest.ini --nbval-lax --nbval-current-env \
+	--nbval-cell-timeout=900 -p no:cacheprovider
+TESTED := $(patsubst notebooks/solutions/%,%,$(sort $(wildcard notebooks/solutions/0*.ipynb)))
+FIRST_HALF := $(foreach n,1 2 3 4 5,$(filter 0$(n)%,$(TESTED)))
+SECOND_HALF := $(filter-out $(FIRST_HALF),$(TESTED)) index.ipynb
 test: dev data
 	$(BIN)/ruff check ganlib tests benchmarks tools
 	@mkdir -p build/test-logs
-	$(BIN)/python -m tools.edition --tested notebooks/solutions build/nbval
+	rm -rf build/lib build/bdist.* build/wheel $(WHEEL_ENV) $(AWAY)  # setuptools' staging keeps modules that left ganlib
+	$(BIN)/python -m pip wheel --no-deps --quiet -w build/wheel .
+	$(BIN)/python -m venv --without-pip $(WHEEL_ENV)
+	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > \
+	  "$$($(WHEEL_ENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/pinned.pth"
+	$(BIN)/python -m pip --python $(WHEEL_ENV)/bin/python install --no-deps --quiet build/wheel/ganlib-*.whl
+	mkdir -p $(AWAY) && ln -s ../../data $(AWAY)/data && printf '[pytest]\n' > $(AWAY)/pytest.ini
+	$(BIN)/python -m tools.edition --tested notebooks/solutions $(AWAY)
+	cp notebooks/index.ipynb $(AWAY)/
+	cd $(AWAY) && ../wheel-env/bin/python -c "import ganlib; assert '/wheel-env/' in ganlib.__file__, ganlib.__file__"
 	@echo "pytest tests, and nbval on chapters 1-5 and 6-8 (each exercise unsolved, then solved): running side by side"
 	@GANLIB_QUICK=1 $(BIN)/python -m pytest -q -n 2 --durations=15 tests > build/test-logs/tests.log 2>&1 & a=$$!; \
-	GANLIB_QUICK=1 $(NBVAL) $(FIRST_HALF) > build/test-logs/chapters-1-5.log 2>&1 & b=$$!; \
-	GANLIB_QUICK=1 $(NBVAL) $(SECOND_HALF) > build/test-logs/chapters-6-8.log 2>&1 & c=$$!; \
+	(GANLIB_QUICK=1 $(NBVAL) $(FIRST_HALF)) > build/test-logs/chapters-1-5.log 2>&1 & b=$$!; \
+	(GANLIB_QUICK=1 $(NBVAL) $(SECOND_HALF)) > build/test-logs/chapters-6-8.log 2>&1 & c=$$!; \
 	wait $$a; ra=$$?; wait $$b; rb=$$?; wait $$c; rc=$$?; \
 	for log in tests chapters-1-5 chapters-6-8; do echo "== $$log"; cat build/test-logs/$$log.log; done; \
 	echo "exit status: pytest tests $$ra, nbval chapters 1-5 $$rb, nbval chapters 6-8 $$rc"; \
