@@ -1,7 +1,7 @@
 """The course's public address, in one place, and the Colab badges and install lines written from it.
 
 The repository's address is ``[project.urls] Repository`` in ``pyproject.toml``. Until it is set, the chapters
-show no Colab badge and tell a Colab user how to install the course from a wheel or a clone; once it is set,
+show no Colab badge and tell a Colab user how to install the course from its wheel; once it is set,
 ``python -m tools.badges URL`` (from the repository's folder) stores it and writes every chapter's badge and the
 README's install line.
 """
@@ -45,18 +45,18 @@ def setup_note(url: str | None) -> str:
     """The sentence under each chapter's Setup heading that tells a Colab user how to install the course."""
     if url:
         return f"{SETUP_MARK}, install the course first: `!pip install -q git+{url}`."
-    return (f"{SETUP_MARK}, install the course first: build the wheel on your own machine with `make wheel`, "
-            "upload `dist/ganlib-0.1.0-py3-none-any.whl` to the Colab session and run "
-            "`!pip install -q ganlib-0.1.0-py3-none-any.whl`; or upload a zip of the course folder and run "
-            "`!pip install -q -e .` inside it.")
+    return (f"{SETUP_MARK} (or on any JupyterHub), upload this chapter and the course's wheel (`make wheel` "
+            "builds `dist/ganlib-0.1.0-py3-none-any.whl`), then install it once: "
+            "`!pip install -q ganlib-0.1.0-py3-none-any.whl`. The chapter needs nothing else: its data is "
+            "downloaded and its results and generators come with the wheel.")
 
 
 def _readme_install(url: str | None) -> str:
     if url:
         return f"**Colab:** open a chapter with its badge, then run `!pip install -q git+{url}` in its first cell."
-    return ("**Colab:** upload a chapter, then install the course in its first cell from a wheel you built with "
-            "`make wheel` (`!pip install -q ganlib-0.1.0-py3-none-any.whl`), or from an uploaded copy of this "
-            "folder (`!pip install -q -e .`). The chapters have no Colab badge until the course's repository "
+    return ("**Colab:** upload a chapter and the wheel that `make wheel` builds, then install it in the chapter's "
+            "first cell (`!pip install -q ganlib-0.1.0-py3-none-any.whl`): a chapter needs nothing else, and "
+            "`make test` runs every chapter that way. The chapters have no Colab badge until the course's repository "
             "address is set: `python -m tools.badges URL`.")
 
 
