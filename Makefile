@@ -8,7 +8,8 @@
 # make lab     open JupyterLab on the course
 # make student the student edition (solutions and mark schemes taken out of notebooks/solutions) in build/student
 # make site    the course as a static HTML site (build/site/_build/html), from make course's executed chapters,
-#              checked page by page in Chromium
+#              with live explorers that run the shipped generators in the browser; checked page by page in
+#              Chromium. View it served: python -m http.server -d build/site/_build/html
 # make benchmark   throughput and time-to-quality (benchmarks/speed.py), about 10 minutes
 # make pretrained  retrain the shipped generator in ganlib/assets/pretrained and record its figures (75 minutes)
 # make pretrained-conditional   the same for the conditional one (45 minutes)
@@ -131,7 +132,21 @@ $(SITE_VENV)/.installed: site/requirements.txt
 	$(SITE_VENV)/bin/python -m pip install --quiet -r site/requirements.txt
 	touch $@
 
-site: dev $(SITE_VENV)/.installed
+# The converter's environment for the site's live explorers: the course's pinned TensorFlow and Keras (a plain
+# path in a .pth file, as make test's wheel environment does) plus site/export-requirements.txt.
+EXPORT_VENV := .venv-export
+$(EXPORT_VENV)/.installed: site/export-requirements.txt $(STAMP)
+	rm -rf $(EXPORT_VENV) && $(BIN)/python -m venv --without-pip $(EXPORT_VENV)
+	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > \
+	  "$$($(EXPORT_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/pinned.pth"
+	$(BIN)/python -m pip --python $(EXPORT_VENV)/bin/python install --quiet --no-deps -r site/export-requirements.txt
+	touch $@
+
+# The shipped generators in ONNX for the browser, checked against Keras; made again when a generator changes.
+build/site-models/models.json: $(EXPORT_VENV)/.installed site/export.py $(wildcard ganlib/assets/pretrained*/*)
+	$(EXPORT_VENV)/bin/python site/export.py
+
+site: dev $(SITE_VENV)/.installed build/site-models/models.json
 	@test -f build/course/08_failures.ipynb || $(MAKE) course
 	$(SITE_VENV)/bin/python site/build.py $(SITE_VENV)/bin
 	GANLIB_REQUIRE_SITE=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_site.py

@@ -2,13 +2,18 @@
 
 Jupyter Book 1 turns the executed notebooks into a page per chapter, with their outputs, figures and the
 training GIF, a table of contents and previous/next links. Everything the pages need is in the site itself
-(MathJax included), so it builds and reads offline. Widgets need a running kernel: each one is replaced by a
-note that says so, above the still picture the chapter saves of it.
+(MathJax included), so it builds and reads offline. Widgets need a running kernel: the explorers of chapters
+5 and 6 become live explorers that run the shipped generators in the reader's browser (site/explorer.js, ONNX
+Runtime Web from npm, the models that site/export.py wrote to build/site-models); every other widget is
+replaced by a note that says so, above the still picture the chapter saves of it. The explorers need the site
+served over http (any static file server, e.g. ``python -m http.server -d build/site/_build/html``), not opened
+as files.
 
     python site/build.py VENV_BIN    # VENV_BIN: the bin/ folder of the environment with jupyter-book
 """
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +23,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE, OUT, CACHE = ROOT / "build" / "site-src", ROOT / "build" / "site", ROOT / "build" / "site-cache"
 MATHJAX = "mathjax@3.2.2"
+ORT = "onnxruntime-web@1.31.1"
+# Its WebAssembly build only: the loader, the module that starts the runtime, and the runtime itself.
+ORT_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+MODELS = ROOT / "build" / "site-models"
+# The widget cells that become live explorers on the site: cell id -> the explorer's settings.
+EXPLORERS = {
+    "05-24": {"model": "pretrained", "parts": "picker sliders", "digit": 7},
+    "05-26": {"model": "pretrained", "parts": "morph", "a": 1, "b": 7},
+    "06-20": {"model": "pretrained-conditional", "parts": "picker sliders", "digit": 7},
+    "06-22": {"model": "pretrained-conditional", "parts": "morph", "a": 1, "b": 7},
+}
 WIDGET = "application/vnd.jupyter.widget-view+json"
 NOTE = {"output_type": "display_data", "metadata": {}, "data": {
     "text/markdown": "*Here the chapter shows a live widget: run the chapter in JupyterLab to use it (widgets "
@@ -31,9 +47,39 @@ def still(notebook: Path, target: Path) -> None:
     if "colab-badge" in "".join(first["source"]).split("\n")[0]:  # the badge's image lives online
         first["source"] = "".join(first["source"]).split("\n", 2)[-1].splitlines(True)
     for cell in nb["cells"]:
+        # A figure the chapter links from the course's figures/ folder comes with the page.
+        text = "".join(cell["source"])
+        for name in re.findall(r"\.\./figures/([\w.-]+)", text):
+            (target.parent / "figures").mkdir(exist_ok=True)
+            shutil.copy(ROOT / "figures" / name, target.parent / "figures" / name)
+        cell["source"] = text.replace("../figures/", "figures/").splitlines(True)
         if cell["cell_type"] == "code":
-            cell["outputs"] = [NOTE if WIDGET in out.get("data", {}) else out for out in cell.get("outputs", [])]
+            live = EXPLORERS.get(cell.get("id")) and explorer(EXPLORERS[cell["id"]])
+            cell["outputs"] = [(live or NOTE) if WIDGET in out.get("data", {}) else out
+                               for out in cell.get("outputs", [])]
     target.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+
+
+def explorer(settings: dict) -> dict:
+    """The output that stands in for a widget on the site: an explorer that runs in the browser."""
+    data = " ".join(f'data-{key}="{value}"' for key, value in settings.items())
+    html = (f'<div class="ganlib-explorer" {data}>The live explorer needs JavaScript.</div>\n'
+            '<script src="_static/ganlib/explorer.js"></script>')
+    return {"output_type": "display_data", "metadata": {}, "data": {"text/html": html}}
+
+
+def runtime() -> Path:
+    """ONNX Runtime Web's WebAssembly files, from the npm registry through npm itself, kept in build/site-cache."""
+    folder = CACHE / "onnxruntime-web"
+    if not all((folder / name).exists() for name in ORT_FILES):
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", ORT, "--silent", "--pack-destination", str(CACHE)], check=True)
+        with tarfile.open(next(CACHE.glob("onnxruntime-web-*.tgz"))) as tar:
+            members = [m for m in tar.getmembers() if m.name in {f"package/dist/{n}" for n in ORT_FILES}]
+            tar.extractall(CACHE / "unpacked-ort", members=members, filter="data")
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(CACHE / "unpacked-ort" / "package" / "dist", folder)
+    return folder
 
 
 def mathjax() -> Path:
@@ -79,6 +125,15 @@ def main(bin_dir: str) -> int:
     # Not in _static/, where Jupyter Book would load every .js file on every page: _mathjax/ is copied to the
     # site's _static/ as it is (html_static_path), and only tex-chtml.js is loaded (mathjax_path).
     shutil.copytree(mathjax(), SOURCE / "_mathjax" / "mathjax")
+    # The explorers' files, served from _static/ganlib/ and loaded only by the pages that have an explorer.
+    if not (MODELS / "models.json").exists():
+        print("site: no exported generators in build/site-models/: run site/export.py first (make site does).",
+              file=sys.stderr)
+        return 2
+    live = SOURCE / "_ganlib" / "ganlib"
+    shutil.copytree(runtime(), live)
+    for path in [ROOT / "site" / "explorer.js", MODELS / "models.json", *MODELS.glob("*.onnx")]:
+        shutil.copy(path, live / path.name)
     favicon(SOURCE / "favicon.png")
     shutil.rmtree(OUT, ignore_errors=True)
     subprocess.run([str(Path(bin_dir) / "jupyter-book"), "build", str(SOURCE), "--path-output", str(OUT),

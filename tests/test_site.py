@@ -6,6 +6,7 @@ elsewhere it is skipped.
 """
 import functools
 import http.server
+import json
 import os
 import threading
 import urllib.error
@@ -92,5 +93,62 @@ def test_chapter_pages_carry_their_outputs_and_the_animation():
         pytest.skip("no built site")
     page = (HTML / "04_training.html").read_text()
     assert "data:image/gif" in page or ".gif" in page  # the training animation
-    assert "✓ the generator after one step" in page  # the proof of the step, as executed
+    assert "✓ your TextbookGAN and ganlib&#8217;s GAN" in page or "✓ your TextbookGAN and ganlib's GAN" in page
     assert "live widget" in page  # the training panel's note
+
+
+def browser_draws(page) -> dict:
+    """The last draw of each explorer on the page: inputs and outputs as the browser computed them."""
+    return page.evaluate("window.ganlibExplorers.map(e => e.last)")
+
+
+def test_the_explorers_run_the_shipped_generators_in_the_browser_as_keras_does(site):
+    """Chapters 5 and 6's explorers, with no kernel: the digit picker, the sliders and the 1 → 7 morph are
+    computed in Chromium by ONNX Runtime Web from the exported generators, and match Keras on the same inputs."""
+    import time
+
+    import numpy as np
+    from playwright.sync_api import sync_playwright
+
+    from ganlib.data import to_uint8
+    from ganlib.metrics import judge_outputs
+    from ganlib.runs import load_generator
+
+    manifest = json.loads((HTML / "_static" / "ganlib" / "models.json").read_text())["models"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            for name, model in (("05_evaluation.html", "pretrained"), ("06_conditional_gan.html",
+                                                                        "pretrained-conditional")):
+                page = browser.new_page(viewport={"width": 1300, "height": 900})
+                errors = []
+                page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+                started = time.perf_counter()
+                page.goto(site + name, wait_until="networkidle")
+                page.evaluate("Promise.all(window.ganlibExplorers.map(e => e.ready))")
+                print(f"{name}: explorers ready {time.perf_counter() - started:.1f} s after the page was asked for")
+                picker, morph = browser_draws(page)
+                assert picker["model"] == morph["model"] == model and len(morph["images"]) == 10
+
+                # The picker: ask for a 3, then a new draw of ten 3s (the sliders' sample follows).
+                page.locator(".ganlib-digit", has_text="3").first.click()
+                three = manifest[model].get("code_digits", list(range(10))).index(3)
+                page.wait_for_function(f"window.ganlibExplorers[0].last.labels[0][{three}] === 1")
+                page.locator(".ganlib-slider").first.fill("2.5")
+                page.wait_for_function("window.ganlibExplorers[0].last.noise.length === 1")
+                nudged = browser_draws(page)[0]
+
+                # The browser's images are Keras's, for the browser's own inputs.
+                generator = load_generator(model)
+                for draw in (picker, morph, nudged):
+                    inputs = [np.array(draw["noise"], "float32"), np.array(draw["labels"], "float32")]
+                    expected = generator(inputs, training=False).numpy().reshape(len(draw["images"]), -1)
+                    assert np.abs(np.array(draw["images"]) - expected).max() < 1e-3, (name, draw["labels"][0])
+                judged = judge_outputs(to_uint8(np.array(morph["images"]).reshape(-1, 28, 28)))[1].argmax(1)
+                if model == "pretrained-conditional":
+                    assert list(judged[[0, -1]]) == [1, 7], judged  # a 1 becomes a 7
+                page.screenshot(path=str(SHOTS / f"{Path(name).stem}-explorer.png"), full_page=True)
+                assert not errors, f"{name}: {errors}"
+                page.close()
+        finally:
+            browser.close()
