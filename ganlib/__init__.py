@@ -66,6 +66,7 @@ def setup(seed: int = 42):
     import tensorflow as tf
 
     from .config import quick_mode
+    from .files import project_root
     from .runs import figures_dir
 
     if not keras.__version__.startswith("3."):
@@ -75,5 +76,8 @@ def setup(seed: int = 42):
     print(f"device: {len(gpus)} GPU{'s' if len(gpus) > 1 else ''}" if gpus else
           "device: the CPU (no GPU found; every chapter runs on a laptop CPU)")
     mode = "QUICK mode (GANLIB_QUICK=1): small data, few epochs" if quick_mode() else "full course settings"
-    print(f"{mode} · figures go to {figures_dir()}")
+    # Relative to the course folder: the same line on every machine (and on the site built from it).
+    folder = figures_dir()
+    shown = folder.relative_to(project_root()) if folder.is_relative_to(project_root()) else folder
+    print(f"{mode} · figures go to {shown}/ in the course folder")
     return figures_dir()

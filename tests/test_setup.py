@@ -228,3 +228,15 @@ def test_the_readme_speed_table_is_the_last_benchmark_run():
     for row in speed_rows(results):
         assert row in readme, row
     assert "figures/speed_ladder.png" in readme and (ROOT / "figures" / "speed_ladder.png").exists()
+
+
+def test_notebook_code_lines_fit_the_course_line_length():
+    """Code cells wrap at ruff's line length (pyproject.toml), so no line runs off a page of the site."""
+    import re
+
+    limit = int(re.search(r"line-length = (\d+)", (ROOT / "pyproject.toml").read_text())[1])
+    long = [f"{nb.name} {cell.get('id')}: {len(line)} characters"
+            for nb in sorted((ROOT / "notebooks").rglob("*.ipynb"))
+            for cell in json.loads(nb.read_text())["cells"] if cell["cell_type"] == "code"
+            for line in "".join(cell["source"]).split("\n") if len(line) > limit]
+    assert not long, long

@@ -41,13 +41,16 @@ def _colab_link(url: str, notebook: str) -> str | None:
     return f"https://colab.research.google.com/github/{match[1]}/{match[2]}/blob/main/notebooks/{notebook}"
 
 
-def setup_note(url: str | None) -> str:
-    """The sentence under each chapter's Setup heading that tells a Colab user how to install the course."""
+def setup_note(url: str | None, index: bool = True) -> str:
+    """The paragraph under a Setup heading that tells a Colab user how to install the course: the whole
+    instructions on the index, one line that links to them in each chapter."""
+    if not index:
+        return f"{SETUP_MARK} or a JupyterHub, install the course as [the index](index.ipynb#how-to-run-it) says."
     if url:
         return f"{SETUP_MARK}, install the course first: `!pip install -q git+{url}`."
-    return (f"{SETUP_MARK} (or on any JupyterHub), upload this chapter and the course's wheel (`make wheel` "
+    return (f"{SETUP_MARK} (or on any JupyterHub), upload a chapter and the course's wheel (`make wheel` "
             "builds `dist/ganlib-0.1.0-py3-none-any.whl`), then install it once: "
-            "`!pip install -q ganlib-0.1.0-py3-none-any.whl`. The chapter needs nothing else: its data is "
+            "`!pip install -q ganlib-0.1.0-py3-none-any.whl`. A chapter needs nothing else: its data is "
             "downloaded and its results and generators come with the wheel.")
 
 
@@ -87,7 +90,8 @@ def render(root=None, url: str | None = None, write: bool = True) -> dict:
         for cell in nb["cells"]:
             text = "".join(cell["source"])
             if cell["cell_type"] == "markdown" and SETUP_MARK in text:
-                text = re.sub(re.escape(SETUP_MARK) + r".*", setup_note(url).replace("\\", "\\\\"), text, flags=re.S)
+                note = setup_note(url, index=path.name == "index.ipynb")
+                text = re.sub(re.escape(SETUP_MARK) + r".*", note.replace("\\", "\\\\"), text, flags=re.S)
                 cell["source"] = text.splitlines(True)
         out[path] = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
     readme = root / "README.md"
