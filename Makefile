@@ -7,6 +7,7 @@
 # make test-fast   ruff, then the tests that train nothing for long and need no browser or network (under 2 minutes)
 # make lab     open JupyterLab on the course
 # make student the student edition (solutions and mark schemes taken out of notebooks/solutions) in build/student
+# make test-explorers   the site's live explorers alone, on a page built without the course, in Chromium
 # make site    the course as a static HTML site (build/site/_build/html), from make course's executed chapters,
 #              with live explorers that run the shipped generators in the browser; checked page by page in
 #              Chromium. View it served: python -m http.server -d build/site/_build/html
@@ -19,7 +20,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup dev course test test-fast lab data clean student benchmark pretrained pretrained-conditional browser wheel site
+.PHONY: setup dev course test test-fast test-explorers lab data clean student benchmark pretrained pretrained-conditional \
+	browser wheel site
 
 setup: $(STAMP)
 
@@ -145,6 +147,12 @@ $(EXPORT_VENV)/.installed: site/export-requirements.txt $(STAMP)
 # The shipped generators in ONNX for the browser, checked against Keras; made again when a generator changes.
 build/site-models/models.json: $(EXPORT_VENV)/.installed site/export.py $(wildcard ganlib/assets/pretrained*/*)
 	$(EXPORT_VENV)/bin/python site/export.py
+
+# The explorers alone, on a page built without running the course, checked in Chromium against Keras for inputs
+# the test picks at run time. CI runs it after make test.
+test-explorers: dev build/site-models/models.json
+	$(BIN)/python site/build.py --explorers
+	GANLIB_REQUIRE_EXPLORERS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_site.py -k explorers
 
 site: dev $(SITE_VENV)/.installed build/site-models/models.json
 	@test -f build/course/08_failures.ipynb || $(MAKE) course

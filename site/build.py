@@ -10,6 +10,7 @@ served over http (any static file server, e.g. ``python -m http.server -d build/
 as files.
 
     python site/build.py VENV_BIN    # VENV_BIN: the bin/ folder of the environment with jupyter-book
+    python site/build.py --explorers # only the explorers, on one page (build/explorers/), no course needed
 """
 
 import json
@@ -111,6 +112,38 @@ def favicon(path: Path) -> None:
                      + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
+def explorer_files(folder: Path) -> bool:
+    """Copy what the explorers load (the runtime, explorer.js, the exported generators) into ``folder``."""
+    if not (MODELS / "models.json").exists():
+        print("site: no exported generators in build/site-models/: run site/export.py first (make site does).",
+              file=sys.stderr)
+        return False
+    shutil.copytree(runtime(), folder)
+    for path in [ROOT / "site" / "explorer.js", MODELS / "models.json", *MODELS.glob("*.onnx")]:
+        shutil.copy(path, folder / path.name)
+    return True
+
+
+def explorers_page() -> int:
+    """The explorers alone, on one page (build/explorers/index.html) built without running the course: what
+    ``make test-explorers`` checks in Chromium, and a quick look for anyone changing explorer.js."""
+    out = ROOT / "build" / "explorers"
+    shutil.rmtree(out, ignore_errors=True)
+    if not explorer_files(out / "_static" / "ganlib"):
+        return 2
+    sections = "\n".join(f"<h2>{settings['model']}: {settings['parts']} (cell {cell})</h2>\n"
+                         + explorer(settings)["data"]["text/html"] for cell, settings in EXPLORERS.items())
+    (out / "index.html").write_text(f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>GAN-MNIST explorers</title>
+<link rel="icon" href="data:,"></head>
+<body><h1>The course's explorers, running in this browser</h1>
+{sections}
+</body></html>
+""")
+    print(f"explorers: {out / 'index.html'}")
+    return 0
+
+
 def main(bin_dir: str) -> int:
     executed = sorted((ROOT / "build" / "course").glob("0*.ipynb"))
     if len(executed) < 7:
@@ -126,14 +159,8 @@ def main(bin_dir: str) -> int:
     # site's _static/ as it is (html_static_path), and only tex-chtml.js is loaded (mathjax_path).
     shutil.copytree(mathjax(), SOURCE / "_mathjax" / "mathjax")
     # The explorers' files, served from _static/ganlib/ and loaded only by the pages that have an explorer.
-    if not (MODELS / "models.json").exists():
-        print("site: no exported generators in build/site-models/: run site/export.py first (make site does).",
-              file=sys.stderr)
+    if not explorer_files(SOURCE / "_ganlib" / "ganlib"):
         return 2
-    live = SOURCE / "_ganlib" / "ganlib"
-    shutil.copytree(runtime(), live)
-    for path in [ROOT / "site" / "explorer.js", MODELS / "models.json", *MODELS.glob("*.onnx")]:
-        shutil.copy(path, live / path.name)
     favicon(SOURCE / "favicon.png")
     shutil.rmtree(OUT, ignore_errors=True)
     subprocess.run([str(Path(bin_dir) / "jupyter-book"), "build", str(SOURCE), "--path-output", str(OUT),
@@ -143,4 +170,4 @@ def main(bin_dir: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(explorers_page() if sys.argv[1:] == ["--explorers"] else main(sys.argv[1]))

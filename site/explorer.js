@@ -4,7 +4,7 @@
 // becomes an explorer: "picker" draws ten new samples of the chosen digit, "sliders" nudges the first six noise
 // numbers of one sample, "morph" walks from digit data-a to digit data-b. For the unconditional generator, a
 // digit is asked for through its latent code (models.json says which code draws which digit).
-// For tests, window.ganlibExplorers holds each explorer's `ready` promise and its last inputs and outputs.
+// For tests, window.ganlibExplorers holds each explorer's `ready` promise and every draw's inputs and outputs.
 (function () {
   "use strict";
   if (window.ganlibExplorers) return;  // a page with two explorers loads this file twice
@@ -99,7 +99,7 @@
       const images = noises.map((_, i) => out.slice(i * 784, (i + 1) * 784));
       record.last = { model: root.dataset.model, noise: noises.map((x) => Array.from(x)),
                       labels: labels.map((x) => Array.from(x)), images: images.map((x) => Array.from(x)) };
-      record.draws += 1;
+      record.drawn.push(record.last);
       return images;
     }
 
@@ -174,7 +174,7 @@
 
   function start() {
     document.querySelectorAll(".ganlib-explorer").forEach((root) => {
-      const record = { root, draws: 0, last: null };
+      const record = { model: root.dataset.model, parts: root.dataset.parts, drawn: [], last: null };
       root.textContent = "Loading the generator into your browser…";
       record.ready = explorer(root, record).catch((error) => {
         root.textContent = "The explorer could not start here: " + error.message +

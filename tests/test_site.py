@@ -4,16 +4,20 @@ and no image or link inside the site is broken. A screenshot of each page is kep
 Runs where the site has been built (``make site`` builds it, then runs this test with GANLIB_REQUIRE_SITE=1);
 elsewhere it is skipped.
 """
+import contextlib
 import functools
 import http.server
 import json
+import math
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,12 +41,25 @@ def site():
             pytest.fail(message)
         pytest.skip(message)
     pytest.importorskip("playwright.sync_api")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    with serve(HTML) as url:
+        yield url
+
+
+# The red channel of a canvas, one value per pixel.
+PIXELS = "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, k) => k % 4 === 0))"
+
+
+@contextlib.contextmanager
+def serve(folder: Path):
+    """A static file server for ``folder`` on a free local port; yields its address."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
 
 
 def visit(browser, site, name) -> set:
@@ -97,58 +114,112 @@ def test_chapter_pages_carry_their_outputs_and_the_animation():
     assert "live widget" in page  # the training panel's note
 
 
-def browser_draws(page) -> dict:
-    """The last draw of each explorer on the page: inputs and outputs as the browser computed them."""
-    return page.evaluate("window.ganlibExplorers.map(e => e.last)")
+EXPLORERS = ROOT / "build" / "explorers"  # the explorers alone (python site/build.py --explorers)
 
 
-def test_the_explorers_run_the_shipped_generators_in_the_browser_as_keras_does(site):
+def js_normals(seed: int, n: int) -> np.ndarray:
+    """explorer.js's seeded noise (mulberry32, then Box-Muller), in Python: the test picks the seed."""
+    a, out = seed & 0xFFFFFFFF, []
+
+    def uniform():
+        nonlocal a
+        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
+        t = ((a ^ (a >> 15)) * (1 | a)) & 0xFFFFFFFF
+        t = ((t + ((t ^ (t >> 7)) * (61 | t))) & 0xFFFFFFFF) ^ t
+        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
+
+    for _ in range(n):
+        u, v = uniform(), uniform()
+        out.append(math.sqrt(-2 * math.log(1 - u)) * math.cos(2 * math.pi * v))
+    return np.array(out, "float32")
+
+
+def explorer_pages():
+    """(folder, page) pairs that hold explorers: the site's chapters 5 and 6 where the site is built, and the
+    page of explorers alone where it is built."""
+    pages = [(HTML, name) for name in ("05_evaluation.html", "06_conditional_gan.html") if (HTML / name).exists()]
+    return pages + ([(EXPLORERS, "index.html")] if (EXPLORERS / "index.html").exists() else [])
+
+
+def test_the_explorers_run_the_shipped_generators_in_the_browser_as_keras_does():
     """Chapters 5 and 6's explorers, with no kernel: the digit picker, the sliders and the 1 → 7 morph are
-    computed in Chromium by ONNX Runtime Web from the exported generators, and match Keras on the same inputs."""
-    import time
-
-    import numpy as np
+    computed in Chromium by ONNX Runtime Web from the exported generators. For a seed and slider values this
+    test picks at run time (so no precomputed image can pass), the browser's digit equals Keras's to 1e-3 per
+    pixel, and so do the picker's and the morph's digits for the inputs the browser drew."""
+    if not explorer_pages() or not CHROMIUM.exists():
+        message = "no page with explorers (make test-explorers or make site builds one) or no Chromium"
+        if os.environ.get("GANLIB_REQUIRE_EXPLORERS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     from ganlib.data import to_uint8
     from ganlib.metrics import judge_outputs
     from ganlib.runs import load_generator
 
-    manifest = json.loads((HTML / "_static" / "ganlib" / "models.json").read_text())["models"]
+    rng = np.random.default_rng()  # fresh each run, on purpose
+    generators = {}
+
+    def keras_images(model, noise, labels):
+        generators[model] = generators.get(model) or load_generator(model)
+        inputs = [np.asarray(noise, "float32"), np.asarray(labels, "float32")]
+        return generators[model](inputs, training=False).numpy().reshape(len(inputs[0]), -1)
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         try:
-            for name, model in (("05_evaluation.html", "pretrained"), ("06_conditional_gan.html",
-                                                                        "pretrained-conditional")):
-                page = browser.new_page(viewport={"width": 1300, "height": 900})
-                errors = []
-                page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
-                started = time.perf_counter()
-                page.goto(site + name, wait_until="networkidle")
-                page.evaluate("Promise.all(window.ganlibExplorers.map(e => e.ready))")
-                print(f"{name}: explorers ready {time.perf_counter() - started:.1f} s after the page was asked for")
-                picker, morph = browser_draws(page)
-                assert picker["model"] == morph["model"] == model and len(morph["images"]) == 10
-
-                # The picker: ask for a 3, then a new draw of ten 3s (the sliders' sample follows).
-                page.locator(".ganlib-digit", has_text="3").first.click()
-                three = manifest[model].get("code_digits", list(range(10))).index(3)
-                page.wait_for_function(f"window.ganlibExplorers[0].last.labels[0][{three}] === 1")
-                page.locator(".ganlib-slider").first.fill("2.5")
-                page.wait_for_function("window.ganlibExplorers[0].last.noise.length === 1")
-                nudged = browser_draws(page)[0]
-
-                # The browser's images are Keras's, for the browser's own inputs.
-                generator = load_generator(model)
-                for draw in (picker, morph, nudged):
-                    inputs = [np.array(draw["noise"], "float32"), np.array(draw["labels"], "float32")]
-                    expected = generator(inputs, training=False).numpy().reshape(len(draw["images"]), -1)
-                    assert np.abs(np.array(draw["images"]) - expected).max() < 1e-3, (name, draw["labels"][0])
-                judged = judge_outputs(to_uint8(np.array(morph["images"]).reshape(-1, 28, 28)))[1].argmax(1)
-                if model == "pretrained-conditional":
-                    assert list(judged[[0, -1]]) == [1, 7], judged  # a 1 becomes a 7
-                page.screenshot(path=str(SHOTS / f"{Path(name).stem}-explorer.png"), full_page=True)
-                assert not errors, f"{name}: {errors}"
-                page.close()
+            for folder, name in explorer_pages():
+                with serve(folder) as url:
+                    page = browser.new_page(viewport={"width": 1300, "height": 900})
+                    errors = []
+                    page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+                    started = time.perf_counter()
+                    page.goto(url + name, wait_until="networkidle")
+                    page.evaluate("Promise.all(window.ganlibExplorers.map(e => e.ready))")
+                    print(f"{name}: explorers ready {time.perf_counter() - started:.1f} s after the page was asked for")
+                    explorers = page.evaluate("window.ganlibExplorers.map(e => [e.model, e.parts])")
+                    for i, (model, parts) in enumerate(explorers):
+                        root = page.locator(".ganlib-explorer").nth(i)
+                        record = f"window.ganlibExplorers[{i}]"
+                        if "picker" in parts:
+                            digit, seed = int(rng.integers(10)), int(rng.integers(1000))
+                            offsets = np.round(rng.uniform(-3, 3, 6), 1)
+                            before = root.locator("canvas").first.evaluate(PIXELS)
+                            root.locator(".ganlib-digit", has_text=str(digit)).click()  # ten new samples
+                            page.wait_for_function(f"{record}.drawn.length >= 4")
+                            root.locator(".ganlib-seed").evaluate(f"e => {{ e.value = {seed}; }}")
+                            root.locator(".ganlib-slider").evaluate_all(
+                                "(all, v) => all.forEach((e, k) => { e.value = v[k]; })", offsets.tolist())
+                            done = page.evaluate(f"{record}.drawn.length")
+                            root.locator(".ganlib-seed").dispatch_event("change")
+                            page.wait_for_function(f"{record}.drawn.length > {done}")
+                            drawn = page.evaluate(f"{record}.drawn")
+                            # The picker's last draw (ten samples of the digit) and the sliders' (the test's seed).
+                            ten, one = [d for d in drawn if len(d["images"]) == 10][-1], drawn[-1]
+                            assert root.locator("canvas").first.evaluate(PIXELS) != before  # a click redraws
+                            asked = np.argmax(ten["labels"][0])
+                            models = json.loads((folder / "_static" / "ganlib" / "models.json").read_text())["models"]
+                            slot = models[model].get("code_digits", list(range(10))).index(digit)
+                            assert len(ten["images"]) == 10 and asked == slot, (name, digit, ten["labels"][0])
+                            noise = js_normals(seed + 1, 100)
+                            noise[:6] += offsets.astype("float32")
+                            np.testing.assert_allclose(one["noise"][0], noise, atol=1e-5)  # the test's own noise
+                            expected = keras_images(model, [noise], one["labels"])
+                            assert np.abs(np.array(one["images"]) - expected).max() < 1e-3, (name, seed, offsets)
+                            shown = np.array(root.locator("canvas").nth(10).evaluate(PIXELS))
+                            assert np.abs(shown - to_uint8(expected.reshape(28, 28)).ravel().astype(int)).max() <= 1
+                            assert np.abs(np.array(ten["images"]) - keras_images(model, ten["noise"],
+                                                                                 ten["labels"])).max() < 1e-3
+                        if "morph" in parts:
+                            walk = page.evaluate(f"{record}.last")
+                            assert np.abs(np.array(walk["images"]) - keras_images(model, walk["noise"],
+                                                                                  walk["labels"])).max() < 1e-3
+                            if model == "pretrained-conditional":
+                                judged = judge_outputs(to_uint8(np.array(walk["images"]).reshape(-1, 28, 28)))[1]
+                                assert list(judged.argmax(1)[[0, -1]]) == [1, 7]  # a 1 becomes a 7
+                    page.screenshot(path=str(SHOTS / f"{Path(name).stem}-explorer.png"), full_page=True)
+                    assert not errors, f"{name}: {errors}"
+                    page.close()
         finally:
             browser.close()
