@@ -8,6 +8,7 @@
 # make lab     open JupyterLab on the course
 # make student the student edition (solutions and mark schemes taken out of notebooks/solutions) in build/student
 # make test-explorers   the site's live explorers alone, on a page built without the course, in Chromium
+# make test-instructor  nbgrader releases two chapters and autogrades them (in an environment of its own)
 # make site    the course as a static HTML site (build/site/_build/html), from make course's executed chapters,
 #              with live explorers that run the shipped generators in the browser; checked page by page in
 #              Chromium. View it served: python -m http.server -d build/site/_build/html
@@ -20,7 +21,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup dev course test test-fast test-explorers lab data clean student benchmark pretrained pretrained-conditional \
+.PHONY: setup dev course test test-fast test-explorers test-instructor lab data clean student benchmark pretrained pretrained-conditional \
 	browser wheel site
 
 setup: $(STAMP)
@@ -147,6 +148,20 @@ $(EXPORT_VENV)/.installed: site/export-requirements.txt $(STAMP)
 # The shipped generators in ONNX for the browser, checked against Keras; made again when a generator changes.
 build/site-models/models.json: $(EXPORT_VENV)/.installed site/export.py $(wildcard ganlib/assets/pretrained*/*)
 	$(EXPORT_VENV)/bin/python site/export.py
+
+# nbgrader (0.9.6) in an environment of its own, not in the student's set: it borrows the pinned packages (a
+# plain path in a .pth file) and adds nbgrader with what it needs on top.
+NBGRADER_VENV := .venv-nbgrader
+$(NBGRADER_VENV)/.installed: $(STAMP)
+	rm -rf $(NBGRADER_VENV) && $(BIN)/python -m venv --without-pip $(NBGRADER_VENV)
+	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > \
+	  "$$($(NBGRADER_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/pinned.pth"
+	$(BIN)/python -m pip --python $(NBGRADER_VENV)/bin/python install --quiet nbgrader==0.9.6
+	touch $@
+
+# The instructor's path: nbgrader releases chapters 2 and 3 and autogrades an untouched and a solved copy.
+test-instructor: dev data $(NBGRADER_VENV)/.installed
+	GANLIB_REQUIRE_NBGRADER=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_nbgrader.py
 
 # The explorers alone, on a page built without running the course, checked in Chromium against Keras for inputs
 # the test picks at run time. CI runs it after make test.
