@@ -398,7 +398,7 @@ def plot_per_digit(curves: dict, ylabel: str, floor=None, title: str = "", path=
 def plot_cell_table(cells: dict, rows, columns, label: str, title: str = "", path=None, log: bool = True,
                     fmt: str = ".0f"):
     """A table of measurements over seeds as a coloured grid: each cell's median written with its range
-    (lowest–highest over the seeds) and coloured on a colour-blind-safe scale (cividis) with its colour bar;
+    (lowest–highest over the seeds; none for a single run) and coloured on a colour-blind-safe scale (cividis) with its colour bar;
     a cell that was not run stays blank. Lower values are darker.
 
     Args:
@@ -430,16 +430,17 @@ def plot_cell_table(cells: dict, rows, columns, label: str, title: str = "", pat
     for (row, column), value in cells.items():
         i, j = list(rows).index(row), list(columns).index(column)
         dark = norm(value["median"]) < 0.5  # light text on the dark end of the scale
-        ax.text(j, i, f"{value['median']:{fmt}}\n[{value['min']:{fmt}}–{value['max']:{fmt}}]", ha="center",
-                va="center", fontsize=8, color="white" if dark else "black")
+        spread = f"\n[{value['min']:{fmt}}–{value['max']:{fmt}}]" if value["min"] != value["max"] else ""
+        ax.text(j, i, f"{value['median']:{fmt}}{spread}", ha="center", va="center", fontsize=8,
+                color="white" if dark else "black")
     for i, j in zip(*np.nonzero(~np.isfinite(grid))):
         ax.text(j, i, "not run", ha="center", va="center", fontsize=7, color="0.6")
     ax.set(xticks=range(len(columns)), xticklabels=list(columns), yticks=range(len(rows)),
            yticklabels=list(rows), title=title)
     plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
     bar = fig.colorbar(image, ax=ax, label=label)
-    if log:  # ticks at 1, 2, 5 × 10ⁿ, written plainly (300, not 3×10²)
-        bar.set_ticks([t for t in np.outer([1, 2, 5], 10.0 ** np.arange(-3, 6)).ravel()
+    if log:  # ticks at 1, 2, 3, 5 × 10ⁿ, written plainly (300, not 3×10²)
+        bar.set_ticks([t for t in np.outer([1, 2, 3, 5], 10.0 ** np.arange(-3, 6)).ravel()
                        if known.min() <= t <= known.max()])
         bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         bar.ax.yaxis.set_minor_formatter(NullFormatter())

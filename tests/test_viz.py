@@ -58,7 +58,7 @@ def test_cell_table_writes_each_run_cell_with_its_range_and_leaves_the_others_bl
     fig = viz.plot_cell_table(cells, ["a", "b"], ["x", "y"], "judge-FID", path=tmp_path / "t.png")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts[:2] == ["20\n[18–25]", "800\n[700–900]"] and texts.count("not run") == 2
-    assert sorted(float(t.get_text()) for t in fig.axes[1].get_yticklabels()) == [20, 50, 100, 200, 500]
+    assert sorted(float(t.get_text()) for t in fig.axes[1].get_yticklabels()) == [20, 30, 50, 100, 200, 300, 500]
     assert iio.imread(tmp_path / "t.png").shape[0] > 100
     with pytest.raises(ValueError, match="no cell has a value"):
         viz.plot_cell_table({}, ["a"], ["x"], "FID")
