@@ -47,6 +47,7 @@ def still(notebook: Path, target: Path) -> None:
     first = nb["cells"][0]
     if "colab-badge" in "".join(first["source"]).split("\n")[0]:  # the badge's image lives online
         first["source"] = "".join(first["source"]).split("\n", 2)[-1].splitlines(True)
+    said = ""  # the text of the last markdown cell, which introduces the code cells after it
     for cell in nb["cells"]:
         # A figure the chapter links from the course's figures/ folder comes with the page.
         text = "".join(cell["source"])
@@ -54,11 +55,38 @@ def still(notebook: Path, target: Path) -> None:
             (target.parent / "figures").mkdir(exist_ok=True)
             shutil.copy(ROOT / "figures" / name, target.parent / "figures" / name)
         cell["source"] = text.replace("../figures/", "figures/").splitlines(True)
+        if cell["cell_type"] == "markdown":
+            said = text
         if cell["cell_type"] == "code":
             live = EXPLORERS.get(cell.get("id")) and explorer(EXPLORERS[cell["id"]])
             cell["outputs"] = [(live or NOTE) if WIDGET in out.get("data", {}) else out
                                for out in cell.get("outputs", [])]
+            for out in cell["outputs"]:
+                if "text/html" in out.get("data", {}):  # Keras's summaries colour their text for a dark terminal
+                    html = "".join(out["data"]["text/html"])
+                    out["data"]["text/html"] = re.sub(r"(?<![-\w])(text-decoration-)?color: ?#[0-9a-fA-F]{3,6};? ?", "",
+                                                      html)
+            if any(mime.startswith("image/") for out in cell["outputs"] for mime in out.get("data", {})):
+                cell["metadata"].setdefault("mystnb", {})["image"] = {"alt": alt_text(text, said)}
     target.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+
+
+# What ganlib's plots without a title of their own show.
+PLOTS = {"plot_losses": "the losses and the discriminator's scores as training goes",
+         "plot_confusion": "a confusion matrix: the digit asked for against the digit the judge sees"}
+
+
+def alt_text(code: str, said: str) -> str:
+    """What a cell's figure shows, for a reader who cannot see it: the titles the cell gives its plots (an
+    expression in an f-string becomes "…"), else the first sentence of the text just before the cell."""
+    titles = [PLOTS[f] for f in re.findall(r"\b(" + "|".join(PLOTS) + r")\(", code)]
+    titles += [re.sub(r"\{[^}]*\}", "…", t) for t in re.findall(r'title=f?"([^"]+)"', code)]
+    if titles:
+        return "Figure: " + "; ".join(dict.fromkeys(titles))
+    prose = "\n".join(line for line in said.splitlines() if not line.startswith("#"))  # headings out
+    plain = re.sub(r"[*`]|\[([^]]*)\]\([^)]*\)", lambda m: m.group(1) or "", prose)
+    first = re.split(r"(?<=[.!?])\s", " ".join(plain.split()), maxsplit=1)[0]
+    return "Figure for: " + first
 
 
 def explorer(settings: dict) -> dict:

@@ -62,6 +62,26 @@ def serve(folder: Path):
         server.shutdown()
 
 
+AXE = "axe-core@4.14.1"
+
+
+def axe() -> Path:
+    """axe-core's browser script, from the npm registry through npm itself, kept in build/site-cache."""
+    import subprocess
+    import tarfile
+
+    cache = ROOT / "build" / "site-cache"
+    script = cache / "axe" / "axe.min.js"
+    if not script.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", AXE, "--silent", "--pack-destination", str(cache)], check=True)
+        with tarfile.open(next(cache.glob("axe-core-*.tgz"))) as tar:
+            member = tar.getmember("package/axe.min.js")
+            member.name = "axe.min.js"
+            tar.extract(member, cache / "axe", filter="data")
+    return script
+
+
 def visit(browser, site, name) -> set:
     """Open one page; check it loaded, with its images and no console error; keep a screenshot. Returns the
     links it holds to pages of the site."""
@@ -80,6 +100,14 @@ def visit(browser, site, name) -> set:
                                                     ".map(a => a.href)") if h.startswith(site)}
     page.screenshot(path=str(SHOTS / f"{Path(name).stem}.png"), full_page=True)
     assert not problems, f"{name}: {problems}"
+    # The course's own content (the article, not the theme around it): every image says what it shows, and its
+    # text has enough contrast, by axe-core's rules.
+    page.add_script_tag(path=str(axe()))
+    found = page.evaluate("axe.run(document.querySelector('article'), {runOnly: ['image-alt', 'color-contrast']})"
+                          ".then(r => r.violations.map(v => [v.id, v.nodes.length, v.nodes[0].html.slice(0, 120)]))")
+    assert not found, f"{name}: accessibility {found}"
+    alts = page.evaluate("Array.from(document.querySelectorAll('article img')).map(i => [i.alt, i.src])")
+    assert all(alt and Path(urlparse(src).path).name not in alt for alt, src in alts), f"{name}: {alts}"
     page.close()
     return links
 
