@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 _OWNERS = {
     "checks": ["same_network", "same_values", "same_weights", "copy_dropout_state"],
     "config": ["GANConfig", "Conditioning", "quick_mode"],
-    "data": ["load_mnist", "load_fashion_mnist", "FASHION_CLASSES", "to_model_range", "to_uint8", "training_set",
-             "held_out_set", "training_images", "make_dataset", "load_images"],
+    "data": ["load_mnist", "load_fashion_mnist", "FASHION_CLASSES", "to_model_range", "to_uint8", "check_images",
+             "training_set", "held_out_set", "training_images", "make_dataset", "load_images"],
     "failures": ["FAILURES", "FIXES", "TABLE", "lab_changes", "lab_config", "run_lab", "lab_report", "plot_lab"],
     "files": ["project_root", "course_result"],
     "losses": ["discriminator_loss", "generator_loss", "gradient_penalty", "r1_penalty"],

@@ -150,12 +150,14 @@ def _cmd_generate(args) -> int:
 def _cmd_evaluate(args) -> int:
     import numpy as np
 
-    from .metrics import evaluate, format_table
+    from .data import check_images
     from .runs import SUMMARY, read_summary, run_folder, write_json, write_summary
+    from .runtime import start_tensorflow
 
     if args.record and not args.checkpoint:
         raise SystemExit("--record needs --checkpoint: it adds the figures to that run's train_summary.json")
     if args.checkpoint:
+        start_tensorflow()
         images, labels = _generate(args.checkpoint, args.n, args.seed)
     elif args.samples:
         if not Path(args.samples).exists():
@@ -167,10 +169,13 @@ def _cmd_evaluate(args) -> int:
             if "images" not in f:
                 raise SystemExit(f"{args.samples} has no 'images' array (keys: {list(f.keys())}); "
                                  "write one with `python -m ganlib generate`.")
-            images = f["images"]
+            images = check_images(f["images"])  # before TensorFlow starts: a bad file is refused at once
             labels = f["labels"] if "labels" in f else None
     else:
         raise SystemExit("give SAMPLES.npz or --checkpoint DIR")
+    start_tensorflow()
+    from .metrics import evaluate, format_table
+
     report = evaluate(images, labels=labels)
     print(format_table(report))
     if args.json:
@@ -282,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", help="also write the figures as JSON")
     e.add_argument("--record", action="store_true", help="add the figures to the run's train_summary.json")
-    e.set_defaults(func=_cmd_evaluate)
+    e.set_defaults(func=_cmd_evaluate, tensorflow=False)  # it starts TensorFlow once its input is checked
 
     f = sub.add_parser("gif", help="turn a run folder's frames into an animated GIF (or .mp4)")
     f.add_argument("run")

@@ -111,6 +111,22 @@ def load_fashion_mnist(dest_dir=None, sources=FASHION_SOURCES, use_keras: bool =
                          Path(dest_dir) if dest_dir is not None else data_dir() / "fashion", sources, use_keras)
 
 
+def check_images(images) -> np.ndarray:
+    """The images as an array, or one clear error if they are not uint8 (N, 28, 28): what the judge and the
+    metrics take. Needs no TensorFlow, so a command line can refuse bad input before it starts TensorFlow.
+
+    Args:
+        images: uint8 (N, 28, 28).
+
+    Returns:
+        np.ndarray: the same images.
+    """
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}")
+    return images
+
+
 def to_model_range(images) -> np.ndarray:
     """uint8 images (N, H, W) or (N, H, W, 1) in [0, 255] -> float32 (N, H, W, 1) in [-1, 1] (tanh's range).
 

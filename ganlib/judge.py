@@ -14,7 +14,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from .data import load_fashion_mnist, load_mnist, to_model_range
+from .data import check_images, load_fashion_mnist, load_mnist, to_model_range
 from .models import predict_in_batches
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -124,9 +124,7 @@ def judge_outputs(images, batch_size: int = 1000, dataset: str = "mnist") -> tup
     Returns:
         tuple: features float64 (N, 128) and class probabilities float64 (N, 10).
     """
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}")
+    images = check_images(images)
     _, both = load_judge(dataset)
     feats, probs = predict_in_batches(both, to_model_range(images), batch_size)
     return np.asarray(feats, "float64"), np.asarray(probs, "float64")

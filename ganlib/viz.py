@@ -398,8 +398,8 @@ def plot_per_digit(curves: dict, ylabel: str, floor=None, title: str = "", path=
 def plot_cell_table(cells: dict, rows, columns, label: str, title: str = "", path=None, log: bool = True,
                     fmt: str = ".0f"):
     """A table of measurements over seeds as a coloured grid: each cell's median written with its range
-    (lowest–highest over the seeds; none for a single run) and coloured on a colour-blind-safe scale (cividis) with its colour bar;
-    a cell that was not run stays blank. Lower values are darker.
+    (lowest–highest over the seeds; none for a single run) and coloured on a colour-blind-safe scale (cividis)
+    with its colour bar; a cell that was not run stays blank. Lower values are darker.
 
     Args:
         cells: ``{(row, column): {"median", "min", "max"}}`` for the cells that were run.
