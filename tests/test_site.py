@@ -200,8 +200,11 @@ def test_the_explorers_run_the_shipped_generators_in_the_browser_as_keras_does()
             for folder, name in explorer_pages():
                 with serve(folder) as url:
                     page = browser.new_page(viewport={"width": 1300, "height": 900})
-                    errors = []
+                    errors, away = [], []
                     page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+                    # Everything comes from the site itself: the page works with the network off.
+                    page.on("request", lambda r, away=away, url=url: away.append(r.url)
+                            if not r.url.startswith((url, "data:", "blob:")) else None)
                     started = time.perf_counter()
                     page.goto(url + name, wait_until="networkidle")
                     page.evaluate("Promise.all(window.ganlibExplorers.map(e => e.ready))")
@@ -248,6 +251,7 @@ def test_the_explorers_run_the_shipped_generators_in_the_browser_as_keras_does()
                                 assert list(judged.argmax(1)[[0, -1]]) == [1, 7]  # a 1 becomes a 7
                     page.screenshot(path=str(SHOTS / f"{Path(name).stem}-explorer.png"), full_page=True)
                     assert not errors, f"{name}: {errors}"
+                    assert not away, f"{name} asked for something outside the site: {away}"
                     page.close()
         finally:
             browser.close()
