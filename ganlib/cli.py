@@ -171,9 +171,9 @@ def _cmd_evaluate(args) -> int:
                                  "write one with `python -m ganlib generate`.")
             images = check_images(f["images"])  # before TensorFlow starts: a bad file is refused at once
             labels = f["labels"] if "labels" in f else None
+        start_tensorflow()
     else:
         raise SystemExit("give SAMPLES.npz or --checkpoint DIR")
-    start_tensorflow()
     from .metrics import evaluate, format_table
 
     report = evaluate(images, labels=labels)
