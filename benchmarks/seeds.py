@@ -8,9 +8,11 @@ import statistics
 import sys
 from pathlib import Path
 
-# Where a result that a chapter shows goes: inside the package, so the chapter finds it in an installed wheel
-# (ganlib.files.course_result reads it). Other results stay in benchmarks/results.
-COURSE_RESULTS = Path(__file__).resolve().parents[1] / "ganlib" / "assets" / "results"
+from ganlib.files import RESULTS
+
+# Where a result that a chapter shows goes: inside the package (ganlib.files.RESULTS, where course_result reads
+# it), so the chapter finds it in an installed wheel. Other results stay in benchmarks/results.
+COURSE_RESULTS = RESULTS
 
 
 def add_arguments(parser, results_name: str, seeds=(42, 7, 1),
