@@ -97,31 +97,32 @@ def explorer(settings: dict) -> dict:
     return {"output_type": "display_data", "metadata": {}, "data": {"text/html": html}}
 
 
-def runtime() -> Path:
-    """ONNX Runtime Web's WebAssembly files, from the npm registry through npm itself, kept in build/site-cache."""
-    folder = CACHE / "onnxruntime-web"
-    if not all((folder / name).exists() for name in ORT_FILES):
+def npm_folder(spec: str, inside: str, only=None) -> Path:
+    """One folder of an npm package (``package/<inside>/``, or just the files named in ``only``), from the npm
+    registry through npm itself, unpacked once into build/site-cache/<package name>."""
+    name = spec.rsplit("@", 1)[0]
+    folder, prefix = CACHE / name, f"package/{inside}/"
+    if not folder.is_dir() or (only and not all((folder / n).exists() for n in only)):
         CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", ORT, "--silent", "--pack-destination", str(CACHE)], check=True)
-        with tarfile.open(next(CACHE.glob("onnxruntime-web-*.tgz"))) as tar:
-            members = [m for m in tar.getmembers() if m.name in {f"package/dist/{n}" for n in ORT_FILES}]
-            tar.extractall(CACHE / "unpacked-ort", members=members, filter="data")
+        subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(CACHE)], check=True)
         shutil.rmtree(folder, ignore_errors=True)
-        shutil.copytree(CACHE / "unpacked-ort" / "package" / "dist", folder)
+        with tarfile.open(next(CACHE.glob(f"{name}-*.tgz"))) as tar:
+            members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith(prefix)
+                       and (only is None or m.name[len(prefix):] in only)]
+            for m in members:
+                m.name = m.name[len(prefix):]
+            tar.extractall(folder, members=members, filter="data")
     return folder
+
+
+def runtime() -> Path:
+    """ONNX Runtime Web's WebAssembly files (``ORT_FILES`` of its ``dist/``), kept in build/site-cache."""
+    return npm_folder(ORT, "dist", only=ORT_FILES)
 
 
 def mathjax() -> Path:
-    """MathJax's browser files, from the npm registry through npm itself, kept in build/site-cache."""
-    folder = CACHE / "mathjax"
-    if not (folder / "tex-chtml.js").exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", MATHJAX, "--silent", "--pack-destination", str(CACHE)], check=True)
-        with tarfile.open(next(CACHE.glob("mathjax-*.tgz"))) as tar:
-            tar.extractall(CACHE / "unpacked", filter="data")
-        shutil.rmtree(folder, ignore_errors=True)
-        shutil.copytree(CACHE / "unpacked" / "package" / "es5", folder)
-    return folder
+    """MathJax's browser files (its ``es5/``), kept in build/site-cache."""
+    return npm_folder(MATHJAX, "es5")
 
 
 def favicon(path: Path) -> None:
