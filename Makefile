@@ -76,6 +76,14 @@ course: setup data
 # chapter once, with each exercise twice: as the student edition has it (its checks must say "not yet" without
 # failing), then solved (python -m tools.edition --tested, in build/away/). The
 # reports follow, in that order, with the 15 slowest tests; they are also in build/test-logs/.
+# $(call borrowing-env,DIR): a new virtual environment at DIR that borrows the pinned packages of .venv through a
+# plain path in a .pth file (so the checkout's editable install of ganlib is not among them).
+define borrowing-env
+rm -rf $(1) && $(BIN)/python -m venv --without-pip $(1)
+$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > \
+  "$$($(1)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/pinned.pth"
+endef
+
 # The chapters run where a student runs them: ganlib installed from its wheel (not this checkout) into a virtual
 # environment of its own that borrows the pinned packages (a plain path in a .pth file, so the checkout's
 # editable install is not among them), each chapter in an empty folder with only the data linked in (this
@@ -92,9 +100,7 @@ test: dev data
 	@mkdir -p build/test-logs
 	rm -rf build/lib build/bdist.* build/wheel $(WHEEL_ENV) $(AWAY)  # setuptools' staging keeps modules that left ganlib
 	$(BIN)/python -m pip wheel --no-deps --quiet -w build/wheel .
-	$(BIN)/python -m venv --without-pip $(WHEEL_ENV)
-	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > \
-	  "$$($(WHEEL_ENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/pinned.pth"
+	$(call borrowing-env,$(WHEEL_ENV))
 	$(BIN)/python -m pip --python $(WHEEL_ENV)/bin/python install --no-deps --quiet build/wheel/ganlib-*.whl
 	mkdir -p $(AWAY) && ln -s ../../data $(AWAY)/data && printf '[pytest]\n' > $(AWAY)/pytest.ini
 	$(BIN)/python -m tools.edition --tested notebooks/solutions $(AWAY)
@@ -139,9 +145,7 @@ $(SITE_VENV)/.installed: site/requirements.txt
 # path in a .pth file, as make test's wheel environment does) plus site/export-requirements.txt.
 EXPORT_VENV := .venv-export
 $(EXPORT_VENV)/.installed: site/export-requirements.txt $(STAMP)
-	rm -rf $(EXPORT_VENV) && $(BIN)/python -m venv --without-pip $(EXPORT_VENV)
-	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > \
-	  "$$($(EXPORT_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/pinned.pth"
+	$(call borrowing-env,$(EXPORT_VENV))
 	$(BIN)/python -m pip --python $(EXPORT_VENV)/bin/python install --quiet --no-deps -r site/export-requirements.txt
 	touch $@
 
@@ -153,9 +157,7 @@ build/site-models/models.json: $(EXPORT_VENV)/.installed site/export.py $(wildca
 # plain path in a .pth file) and adds nbgrader with what it needs on top.
 NBGRADER_VENV := .venv-nbgrader
 $(NBGRADER_VENV)/.installed: $(STAMP)
-	rm -rf $(NBGRADER_VENV) && $(BIN)/python -m venv --without-pip $(NBGRADER_VENV)
-	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > \
-	  "$$($(NBGRADER_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/pinned.pth"
+	$(call borrowing-env,$(NBGRADER_VENV))
 	$(BIN)/python -m pip --python $(NBGRADER_VENV)/bin/python install --quiet nbgrader==0.9.6
 	touch $@
 
