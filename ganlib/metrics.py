@@ -277,10 +277,19 @@ def _test_order(seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(len(load_mnist()[1][0]))
 
 
+@functools.lru_cache(maxsize=4)
 def _test_outputs(n: int, seed: int):
-    """Judge features and probabilities of ``n`` test digits: the reference set of every metric."""
+    """Judge features and probabilities of ``n`` test digits: the reference set of every metric. Kept after the
+    first call (every epoch's FID and every report compare with the same digits), read-only so that no caller
+    can change what the next one reads."""
     _, (xt, _) = load_mnist()
-    return judge_outputs(xt[_test_order(seed)[:n]])
+    return _read_only(judge_outputs(xt[_test_order(seed)[:n]]))
+
+
+def _read_only(arrays: tuple) -> tuple:
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
 
 
 @functools.lru_cache(maxsize=4)
@@ -289,7 +298,7 @@ def _train_outputs(n: int, seed: int):
     "generated" set."""
     (x, y), _ = load_mnist()
     pick = np.random.default_rng(seed + 1).choice(len(x), n, replace=False)
-    return (*judge_outputs(x[pick]), y[pick])
+    return _read_only((*judge_outputs(x[pick]), y[pick]))
 
 
 @functools.lru_cache(maxsize=1)

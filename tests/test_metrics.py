@@ -208,3 +208,15 @@ def test_the_test_digits_nearest_neighbour_distances_are_kept_and_a_damaged_copy
     assert np.array_equal(metrics._test_nn_distances(), first) and np.array_equal(np.load(cache), first)
     cache.unlink()
     metrics._test_nn_distances.cache_clear()
+
+
+def test_the_reference_digits_are_judged_once_and_nobody_can_change_them(mnist):
+    # Every epoch's FID and every report compare with the same test digits: judged once per process.
+    first = metrics._test_outputs(30, 0)
+    assert metrics._test_outputs(30, 0) is first
+    feats, probs = first
+    assert feats.shape == (30, 128) and probs.shape == (30, 10)
+    with pytest.raises(ValueError, match="read-only"):
+        feats[0, 0] = 0.0
+    _, (xt, _) = mnist
+    assert np.array_equal(feats, metrics.judge_outputs(xt[metrics._test_order(0)[:30]])[0])
