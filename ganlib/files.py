@@ -7,8 +7,10 @@ import os
 import tempfile
 from pathlib import Path
 
-# The committed measurements the chapters show, shipped inside the package so a chapter runs from the wheel alone.
-RESULTS = Path(__file__).parent / "assets" / "results"
+# What ships inside the package (the judges, the pretrained generators, the measurements the chapters show), so
+# that a chapter runs from the wheel alone.
+ASSETS = Path(__file__).resolve().parent / "assets"
+RESULTS = ASSETS / "results"
 
 
 def project_root() -> Path:

@@ -15,9 +15,9 @@ import numpy as np
 from keras import layers
 
 from .data import check_images, load_fashion_mnist, load_mnist, to_model_range
+from .files import ASSETS
 from .models import predict_in_batches
 
-ASSETS = Path(__file__).resolve().parent / "assets"
 JUDGE_WEIGHTS = ASSETS / "judge.weights.h5"
 # A judge per data set, each a classifier of that data set's ten classes: the digits' scores every chapter's
 # GAN, the clothes' scores chapter 7's Fashion-MNIST GAN.

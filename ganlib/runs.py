@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import GANConfig, quick_mode
-from .files import atomic_save_model, atomic_save_weights, atomic_write, project_root
+from .files import ASSETS, atomic_save_model, atomic_save_weights, atomic_write, project_root
 from .models import build_generator_for
 from .viz import save_gif, save_png
 
@@ -39,7 +39,6 @@ BEST_GENERATOR = "best-generator.weights.h5"
 FRAMES = "frames"
 LAB_RECORD = "lab_record.json"
 
-ASSETS = Path(__file__).resolve().parent / "assets"
 # The generators shipped with ganlib, by the names the command line and the chapters use.
 PRETRAINED = {"pretrained": ASSETS / "pretrained", "pretrained-conditional": ASSETS / "pretrained-conditional"}
 
