@@ -98,10 +98,11 @@ def explorer(settings: dict) -> dict:
 
 
 def npm_folder(spec: str, inside: str, only=None) -> Path:
-    """One folder of an npm package (``package/<inside>/``, or just the files named in ``only``), from the npm
-    registry through npm itself, unpacked once into build/site-cache/<package name>."""
+    """One folder of an npm package (``package/<inside>/``, ``inside=""`` for the package's own folder, or just
+    the files named in ``only``), from the npm registry through npm itself, unpacked once into
+    build/site-cache/<package name>."""
     name = spec.rsplit("@", 1)[0]
-    folder, prefix = CACHE / name, f"package/{inside}/"
+    folder, prefix = CACHE / name, f"package/{inside}/" if inside else "package/"
     if not folder.is_dir() or (only and not all((folder / n).exists() for n in only)):
         CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(CACHE)], check=True)

@@ -66,20 +66,14 @@ AXE = "axe-core@4.14.1"
 
 
 def axe() -> Path:
-    """axe-core's browser script, from the npm registry through npm itself, kept in build/site-cache."""
-    import subprocess
-    import tarfile
+    """axe-core's browser script, from the npm registry through npm itself (the site's own ``npm_folder``), kept
+    in build/site-cache."""
+    import importlib.util
 
-    cache = ROOT / "build" / "site-cache"
-    script = cache / "axe" / "axe.min.js"
-    if not script.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", AXE, "--silent", "--pack-destination", str(cache)], check=True)
-        with tarfile.open(next(cache.glob("axe-core-*.tgz"))) as tar:
-            member = tar.getmember("package/axe.min.js")
-            member.name = "axe.min.js"
-            tar.extract(member, cache / "axe", filter="data")
-    return script
+    spec = importlib.util.spec_from_file_location("site_build", ROOT / "site" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    return build.npm_folder(AXE, "", only=("axe.min.js",)) / "axe.min.js"
 
 
 def visit(browser, site, name) -> set:
