@@ -77,12 +77,8 @@ course: setup data
 # failing), then solved (python -m tools.edition --tested, in build/away/). The
 # reports follow, in that order, with the 15 slowest tests; they are also in build/test-logs/.
 # $(call borrowing-env,DIR): a new virtual environment at DIR that borrows the pinned packages of .venv through a
-# plain path in a .pth file (so the checkout's editable install of ganlib is not among them).
-define borrowing-env
-rm -rf $(1) && $(BIN)/python -m venv --without-pip $(1)
-$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > \
-  "$$($(1)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/pinned.pth"
-endef
+# plain path in a .pth file (so the checkout's editable install of ganlib is not among them): tools/borrowing_env.py.
+borrowing-env = $(BIN)/python -m tools.borrowing_env $(1)
 
 # The chapters run where a student runs them: ganlib installed from its wheel (not this checkout) into a virtual
 # environment of its own that borrows the pinned packages (a plain path in a .pth file, so the checkout's

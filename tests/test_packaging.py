@@ -44,13 +44,11 @@ def test_the_wheel_installs_and_runs_chapter_5_away_from_the_checkout(tmp_path):
 
     # A fresh virtual environment that borrows the pinned packages (a plain path, so the checkout's editable
     # install is not among them) and gets ganlib from the wheel alone.
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
+    from tools.borrowing_env import borrowing_env
+
+    python = borrowing_env(tmp_path / "venv")
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    pinned = next(p for p in sys.path if p.endswith("site-packages"))
-    Path(site, "pinned.pth").write_text(pinned + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet",
                     str(wheel)], check=True, timeout=300)
 
