@@ -1,6 +1,6 @@
 """Which fix helps which failure? The fixes table of chapter 8, over seeds, with each fix's paper settings.
 
-    python benchmarks/failures.py           # 16 cells × 3 seeds: about 4 hours alone on a 2-core CPU
+    python benchmarks/failures.py           # 16 cells × 3 seeds: 2 to 4 hours alone on a 2-core CPU
     python benchmarks/failures.py --cells "mode collapse/none" "mode collapse/R1 penalty" --seeds 42
 
 Each cell of ``ganlib.failures.TABLE`` (a failure, a fix, and why that pair is in the table) trains from scratch
