@@ -44,11 +44,10 @@ def test_the_wheel_installs_and_runs_chapter_5_away_from_the_checkout(tmp_path):
 
     # A fresh virtual environment that borrows the pinned packages (a plain path, so the checkout's editable
     # install is not among them) and gets ganlib from the wheel alone.
-    from tools.borrowing_env import borrowing_env
+    from tools.borrowing_env import borrowing_env, site_packages
 
     python = borrowing_env(tmp_path / "venv")
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = site_packages(python)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet",
                     str(wheel)], check=True, timeout=300)
 

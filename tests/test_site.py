@@ -65,6 +65,7 @@ def serve(folder: Path):
 AXE = "axe-core@4.14.1"
 
 
+@functools.lru_cache(maxsize=1)
 def axe() -> Path:
     """axe-core's browser script, from the npm registry through npm itself (the site's own ``npm_folder``), kept
     in build/site-cache."""

@@ -20,15 +20,19 @@ import venv
 from pathlib import Path
 
 
+def site_packages(python) -> str:
+    """The site-packages folder of the environment whose Python is ``python``."""
+    return subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 def borrowing_env(folder) -> Path:
     """Create (or replace) the environment at ``folder``; returns its Python."""
     folder = Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
     venv.create(folder, with_pip=False, symlinks=True)  # as `python -m venv` makes it
     python = folder / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    Path(site, "pinned.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    Path(site_packages(python), "pinned.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python
 
 
