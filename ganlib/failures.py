@@ -112,6 +112,97 @@ TABLE = {
 TABLE_BUDGET = {"epochs": 8, "n_train": 32000}
 
 
+def table_cells(results: dict) -> dict:
+    """The cells of a fixes-table results file (``benchmarks/failures.py``'s JSON, such as
+    ``course_result("failures.json")``) by their names.
+
+    Args:
+        results: the file's JSON.
+
+    Returns:
+        dict: ``{(failure, fix): cell}``; a cell holds each figure (``fid``, ``classes_covered``, ``recall``,
+        ``copy_share``, ``d_train``, ``d_test``, ...) as ``{"median", "min", "max"}`` over its ``seeds``.
+    """
+    return {(cell["failure"], cell["fix"]): cell for cell in results["cells"]}
+
+
+def _apart(lower: dict, higher: dict) -> bool:
+    # Every seed of one cell below every seed of the other: the two ranges do not overlap.
+    return lower["max"] < higher["min"]
+
+
+def _fid(t, failure, fix="none"):
+    return t[failure, fix]["fid"]
+
+
+def _gap(t, failure, fix="none"):
+    # How much more the discriminator believes its own training digits than digits it never saw (medians).
+    return t[failure, fix]["d_train"]["median"] - t[failure, fix]["d_test"]["median"]
+
+
+# The conclusions chapter 8 draws from the fixes table, each with the check of the table that it rests on
+# (``table_lessons``): a rerun of the benchmark that changes a conclusion fails its check. "On every seed" and
+# "apart" mean that the ranges over the seeds do not overlap.
+LESSONS = {
+    "the healthy recipe reaches judge-FID 30 or lower on every seed, so the budget measures cures, not starts":
+        lambda t: _fid(t, "healthy")["max"] <= 30,
+    "every failure ends at least four times the healthy run's FID on every seed":
+        lambda t: all(_fid(t, f)["min"] > 4 * _fid(t, "healthy")["max"] for f in FAILURES if f != "healthy"),
+    "no fix in the table cures mode collapse: each leaves it at least five times the healthy FID, recall near 0":
+        lambda t: all(_fid(t, "mode collapse", x)["min"] > 5 * _fid(t, "healthy")["max"]
+                      and t["mode collapse", x]["recall"]["max"] < 0.05 for f, x in t if f == "mode collapse"),
+    "two time-scales and the hinge loss leave the collapse as narrow: no more digits covered than without a fix":
+        lambda t: all(t["mode collapse", x]["classes_covered"]["median"]
+                      <= t["mode collapse", "none"]["classes_covered"]["median"]
+                      for x in ("two time-scales", "hinge loss")),
+    "R1 spreads a collapsed generator over more kinds of digit than any seed without it, as on the toy ring, "
+    "and more than halves its FID":
+        lambda t: (t["mode collapse", "R1 penalty"]["classes_covered"]["min"]
+                   > t["mode collapse", "none"]["classes_covered"]["max"]
+                   and _fid(t, "mode collapse", "R1 penalty")["median"] < _fid(t, "mode collapse")["min"] / 2),
+    "a discriminator that wins wins more with two time-scales (it gets faster still): worse on every seed":
+        lambda t: _apart(_fid(t, "discriminator wins"), _fid(t, "discriminator wins", "two time-scales")),
+    "spectral normalisation, with its paper's settings, makes a winning discriminator worse on every seed":
+        lambda t: _apart(_fid(t, "discriminator wins"), _fid(t, "discriminator wins", "spectral norm")),
+    "replacing the saturating loss helps on every seed: the hinge loss, and WGAN-GP more":
+        lambda t: (_apart(_fid(t, "saturating loss", "hinge loss"), _fid(t, "saturating loss"))
+                   and _apart(_fid(t, "saturating loss", "WGAN-GP"), _fid(t, "saturating loss", "hinge loss"))),
+    "WGAN-GP does better against the saturating row's critic, ten times as fast as its generator, than with its "
+    "paper's rates on the healthy recipe":
+        lambda t: _apart(_fid(t, "saturating loss", "WGAN-GP"), _fid(t, "healthy", "WGAN-GP")),
+    "memorisation shows on all three instruments: FID at least four times the healthy run's, the discriminator "
+    "believing its training digits far more than unseen ones, and most samples near-copies":
+        lambda t: (_fid(t, "memorisation")["min"] > 4 * _fid(t, "healthy")["max"]
+                   and _gap(t, "memorisation") > 0.3 > 10 * abs(_gap(t, "healthy"))
+                   and t["memorisation", "none"]["copy_share"]["min"] > 0.5),
+    "spectral normalisation stops the copying (under 1 % near-copies on every seed) and brings all ten digits back":
+        lambda t: (t["memorisation", "spectral norm"]["copy_share"]["max"] < 0.01
+                   and t["memorisation", "spectral norm"]["classes_covered"]["min"] == 10
+                   and _apart(_fid(t, "memorisation", "spectral norm"), _fid(t, "memorisation"))),
+    "no fix is free: WGAN-GP and R1 each leave the healthy recipe with a higher FID on every seed":
+        lambda t: all(_apart(_fid(t, "healthy"), _fid(t, "healthy", x)) for x in ("WGAN-GP", "R1 penalty")),
+}
+
+
+def table_lessons(results: dict) -> dict:
+    """Whether each of ``LESSONS`` holds in a fixes-table results file.
+
+    Args:
+        results: ``benchmarks/failures.py``'s JSON (such as ``course_result("failures.json")``).
+
+    Returns:
+        dict: lesson → bool (False also when a cell it needs was not run).
+    """
+    cells = table_cells(results)
+    verdicts = {}
+    for lesson, check in LESSONS.items():
+        try:
+            verdicts[lesson] = bool(check(cells))
+        except KeyError:  # a results file without one of the cells this lesson reads
+            verdicts[lesson] = False
+    return verdicts
+
+
 def lab_changes(failure: str, fix: str = "none") -> dict:
     """The config fields a lab run sets on top of the course recipe: the fix's settings, then the failure's
     (its cause wins, except the fields the fix ``replaces``), then the fix's ``scale`` factors.

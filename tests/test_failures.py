@@ -1,9 +1,12 @@
 """The failure lab: its settings, a short run's record and report, and the widget driven from Python."""
 
+import copy
+
 import numpy as np
 import pytest
 
 from ganlib import failures, widgets
+from ganlib.files import course_result
 
 TINY = {"epochs": 1, "n_train": 256}
 
@@ -45,6 +48,28 @@ def test_the_fixes_table_runs_distinct_cells_each_fix_on_and_off_target():
         assert any(why.startswith("targeted") for why in reasons), fix
         assert any(why.startswith("not targeted") for why in reasons), fix
         assert failures.FIXES[fix].source, fix
+
+
+def test_every_lesson_of_chapter_8_holds_in_the_committed_fixes_table():
+    results = course_result("failures.json")
+    cells = failures.table_cells(results)
+    assert set(cells) == set(failures.TABLE)  # every cell of the table, each over at least 3 seeds
+    assert all(len(cell["seeds"]) >= 3 and not cell["diverged"] for cell in cells.values())
+    assert results["fixes"]["WGAN-GP"]["settings"] == failures.FIXES["WGAN-GP"].changes  # the settings it ran
+    assert {lesson for lesson, holds in failures.table_lessons(results).items() if not holds} == set()
+
+
+def test_a_rerun_that_changes_a_conclusion_fails_its_lesson():
+    results = copy.deepcopy(course_result("failures.json"))
+    lesson = next(text for text in failures.LESSONS if "two time-scales (it gets faster" in text)
+    for cell in results["cells"]:  # two time-scales now rescues one seed of the winning discriminator
+        if (cell["failure"], cell["fix"]) == ("discriminator wins", "two time-scales"):
+            cell["fid"]["min"] = 100.0
+    verdicts = failures.table_lessons(results)
+    assert not verdicts[lesson] and sum(not holds for holds in verdicts.values()) == 1
+    # A table without a cell a lesson reads fails that lesson instead of crashing.
+    results["cells"] = [c for c in results["cells"] if c["fix"] != "spectral norm"]
+    assert sum(not holds for holds in failures.table_lessons(results).values()) == 3
 
 
 def test_memorisation_repeats_a_hundred_digits():
