@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from seeds import COURSE_RESULTS, command, spread  # noqa: E402  (benchmarks/seeds.py, beside this script)
 
 # What each cell reports, over its seeds.
-SUMMARISED = ("fid", "classifier_score", "classes_covered", "recall", "precision", "copy_share", "d_train",
-              "d_test", "train_seconds")
+SUMMARISED = ("fid", "classifier_score", "classes_covered", "recall", "precision", "copy_share", "d_train", "d_test",
+              "d_real", "d_fake", "g_grad_norm", "train_seconds")
 
 
 def measure(failures, failure: str, fix: str, seed: int, budget: dict, n_eval: int) -> dict:
