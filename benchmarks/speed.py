@@ -375,7 +375,9 @@ def main(argv=None) -> int:
     ladders = {}
     grids = {}
     for recipe in args.ladders:
-        base = recipes["course"].changed({"conditional": True}) if recipe == "conditional" else recipes["course"]
+        base = recipes["course"]
+        if recipe == "conditional":
+            base = base.changed({"conditioning": "labels:10"})
         ladders[recipe] = []
         for seed in args.seeds:
             rows, samples = time_to_quality(dataclasses.replace(base, seed=seed), x, y, args.budgets, args.n_eval)

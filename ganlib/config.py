@@ -34,8 +34,9 @@ LOSSES = ("bce", "saturating", "hinge", "wgan-gp")
 PRECISIONS = ("float32", "mixed_bfloat16")
 # How a conditional GAN's discriminator sees the label (chapter 6 measures all three).
 LABEL_INPUTS = ("projection", "concat", "none")
-# The fields that held the conditioning before it was one field; old config.json files still load.
-OLD_CONDITIONING = ("conditional", "num_classes", "latent_codes")
+# Fields that an older ganlib wrote into config.json (options in "extra", the conditioning in three fields).
+# Such a file is refused with a line that says what to do; it is never guessed at.
+OLD_FIELDS = ("extra", "conditional", "num_classes", "latent_codes")
 
 
 @dataclass(frozen=True)
@@ -286,28 +287,18 @@ class GANConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "GANConfig":
-        """A config from a dict such as a parsed ``config.json``; unknown keys are an error, not ignored."""
+        """A config from a dict such as a parsed ``config.json``; a field left out takes its default, and an
+        unknown key is an error, not ignored."""
         names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names - {"extra", *OLD_CONDITIONING})
+        old = sorted(set(d) & set(OLD_FIELDS))
+        if old:
+            raise ValueError(f"{', '.join(old)}: fields of an older ganlib's config, which this one does not read "
+                             "(the conditioning is one field now, e.g. conditioning='labels:10' or 'code:10').")
+        unknown = sorted(set(d) - names)
         if unknown:
             raise ValueError(f"Unknown GANConfig fields {unknown}; known fields are {sorted(names)}.")
-        d = dict(d)
-        # Older config.json files: options lived in "extra", and conditioning in three fields (a file from
-        # before latent codes existed has none of them and describes a run without a code).
-        extra = d.pop("extra", None) or {}
-        unknown_extra = sorted(set(extra) - {"jit_compile"})
-        if unknown_extra:
-            raise ValueError(f"Unknown GANConfig options {unknown_extra} in 'extra'; known fields are {sorted(names)}.")
-        old = {k: d.pop(k) for k in OLD_CONDITIONING if k in d}
-        if old.get("conditional"):
-            d["conditioning"] = Conditioning(LABELS, old.get("num_classes", 10))
-        elif "latent_codes" in old:
-            d["conditioning"] = Conditioning(CODE, old["latent_codes"]) if old["latent_codes"] else Conditioning()
-        elif "conditioning" not in d:
-            d["conditioning"] = Conditioning()
-        return cls(**{**extra, **d})
+        return cls(**d)
 
     def changed(self, changes: dict) -> "GANConfig":
-        """A copy with ``changes`` (a dict of fields, as in ``benchmarks/``' result files; the conditioning's
-        old fields ``conditional`` and ``latent_codes`` are understood too)."""
+        """A copy with ``changes`` (a dict of fields, as in ``benchmarks/``' result files)."""
         return GANConfig.from_dict({**dataclasses.asdict(self), **changes})

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import GANConfig, quick_mode
+from .config import OLD_FIELDS, GANConfig, quick_mode
 from .files import ASSETS, atomic_save_model, atomic_save_weights, atomic_write, project_root
 from .models import build_generator_for
 from .viz import save_gif, save_png
@@ -180,7 +180,12 @@ def load_config(run) -> GANConfig:
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: {run} is not a training run folder "
                                 "(train one with `python -m ganlib train --out DIR`).")
-    return GANConfig.from_dict(_read_json(path))
+    saved = _read_json(path)
+    old = sorted(set(saved) & set(OLD_FIELDS)) or ([] if "conditioning" in saved else ["no 'conditioning'"])
+    if old:
+        raise ValueError(f"{path} was written by an older ganlib ({', '.join(old)}), which this one does not read: "
+                         f"train again in a new folder, or continue {run} with the ganlib that started it.")
+    return GANConfig.from_dict(saved)
 
 
 def write_config(run, config: GANConfig) -> None:

@@ -90,13 +90,27 @@ def test_resuming_and_returning_a_finished_run_say_so(tiny_config, small_x, tmp_
     assert f"{tmp_path} is already trained (2 epochs" in capsys.readouterr().out
 
 
-def test_old_run_folders_still_load(tmp_path):
-    """A config.json written before conditioning was one field, with the options in 'extra'."""
+def test_a_run_folder_in_an_older_format_is_one_clear_line(tmp_path, small_x, tiny_config, capsys):
+    """A config.json of an older ganlib (conditioning in three fields, options in 'extra') is refused, never
+    guessed at, with what to do, by load_config, by resuming training and by the command line."""
+    from ganlib.cli import main
+
     old = {"latent_dim": 100, "gen_filters": [128, 64, 32], "gen_dense": [], "disc_filters": [64, 128],
            "disc_dense": [], "kernel_size": 4, "dropout": 0.3, "conditional": True, "num_classes": 10, "extra": {}}
     runs.write_json(tmp_path / "config.json", old)
-    config = runs.load_config(tmp_path)
-    assert config.labelled and config.conditioning.size == 10 and not config.jit_compile
+    with pytest.raises(ValueError, match=r"older ganlib \(conditional, extra, num_classes\).*train again in a new "
+                                         r"folder, or continue .* with the ganlib that started it"):
+        runs.load_config(tmp_path)
+    runs.write_json(tmp_path / "config.json", {"seed": 1})  # before the conditioning existed at all
+    with pytest.raises(ValueError, match=r"older ganlib \(no 'conditioning'\)"):
+        runs.load_config(tmp_path)
+    runs.RunState(epoch=1, checkpoint="ckpt-0001.weights.h5").save(tmp_path)
+    with pytest.raises(ValueError, match="older ganlib"):
+        train(tiny_config, tmp_path, x=small_x, verbose=0)
+    capsys.readouterr()
+    assert main(["generate", "--checkpoint", str(tmp_path), "--n", "4", "--out", str(tmp_path / "s.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "train again in a new folder" in err
     (tmp_path / "config.json").write_text("{ not json")
     with pytest.raises(ValueError, match="config.json is not valid JSON"):
         runs.load_config(tmp_path)
@@ -268,3 +282,4 @@ def test_the_shipped_model_cards_are_what_the_card_command_writes(name):
     summary = runs.read_summary(name)
     assert f"| judge-FID (lower is better) | {summary['evaluation']['generated']['fid']:.2f} |" in card
     assert card.startswith("---\nlicense: mit\nlibrary_name: keras")
+
