@@ -31,6 +31,21 @@ def _what_each_value_draws(run, conditioning) -> tuple[np.ndarray, np.ndarray]:
     return matrix.argmax(1), matrix.max(1) / matrix.sum(1)
 
 
+# Fields a shipped run may set apart from GANConfig()'s defaults: its budget, its seed and the held-out digits.
+RUN_FIELDS = ("epochs", "minutes", "seed", "validation", "n_train")
+
+
+def _differences_from_default(config) -> list[str]:
+    """``field=value`` for each model or optimisation field in which ``config`` differs from ``GANConfig()``."""
+    import dataclasses
+
+    from ganlib.config import GANConfig
+
+    default = dataclasses.replace(GANConfig(), conditioning=config.conditioning) if config.labelled else GANConfig()
+    return [f"`{f.name}={getattr(config, f.name)!r}`" for f in dataclasses.fields(config)
+            if f.name not in RUN_FIELDS and getattr(config, f.name) != getattr(default, f.name)]
+
+
 def model_card(run) -> str:
     """The model card of a shipped generator's run folder, as Markdown.
 
@@ -56,6 +71,17 @@ def model_card(run) -> str:
     kept = (f"the generator of epoch {state.generator_epoch} of {summary['epochs_done']}, the one with the lowest "
             f"per-epoch judge-FID (`--keep-best`) on {chosen_on}" if state.generator_epoch else
             f"the generator after its last epoch ({summary['epochs_done']})")
+    scored = [row for row in state.history if "fid" in row]
+    if state.generator_epoch and scored:
+        # Why not the last epoch: a long run can get worse late, and the record shows by how much.
+        kept += (f": per-epoch FID {state.best['fid']:.1f} there, {scored[-1]['fid']:.1f} at the last epoch "
+                 f"({len(scored):,} epochs scored, 2,000 samples each)")
+    trained_on = (f"{60000 - config.validation:,} of MNIST's 60,000 training digits" if config.validation else
+                  "MNIST's 60,000 training digits")
+    held_out = (f", the last {config.validation:,} held out to choose the kept epoch" if config.validation else "")
+    differs = _differences_from_default(config)
+    same = ("the course's defaults (`GANConfig()`" + (", conditional" if kind == LABELS else "") + ")"
+            + (f" except {', '.join(differs)}" if differs else ""))
     rows = [("judge-FID (lower is better)", "fid", "{:.2f}"), ("classifier score (10 is perfect)",
             "classifier_score", "{:.3f}"), ("precision (quality)", "precision", "{:.3f}"),
             ("recall (variety)", "recall", "{:.3f}"), ("classes covered", "classes_covered", "{}"),
@@ -65,19 +91,24 @@ def model_card(run) -> str:
         rows.append(("label agreement (draws the digit asked for)", "label_agreement", "{:.2%}"))
     table = "\n".join(f"| {label} | {fmt.format(g[key])} | {fmt.format(real[key]) if key in real else '–'} |"
                       for label, key, fmt in rows if key in g)
-    limits = ""
+    shares = np.asarray(g["class_histogram"])
+    least = int(np.argmin(shares))
+    limits = (f"- Measured on {SAMPLES:,} samples, the digit it draws least often is {least} ({shares[least]:.1%} of "
+              f"samples; real test digits: {real['class_histogram'][least]:.1%}), and "
+              f"{g['copy_fraction']:.2%} of its samples are near-copies of a training digit (real test digits: "
+              f"{real['copy_fraction']:.2%}, the rate that chance look-alikes give).")
     if kind in (CODE, LABELS):
         digits, shares = _what_each_value_draws(run, config.conditioning)
         if kind == CODE:
             mixed = [f"code {c} draws {d}s {s:.1%} of the time" for c, (d, s) in enumerate(zip(digits, shares))
                      if s < 0.98]
-            limits = (f"- A code is not a label: code *k* need not draw the digit *k*. Measured on {SAMPLES:,} "
+            limits += (f"\n- A code is not a label: code *k* need not draw the digit *k*. Measured on {SAMPLES:,} "
                       f"samples, {int((shares >= 0.98).sum())} of the {size} codes draw one digit at least 98 % of "
                       "the time" + ("; of the others, " + "; ".join(mixed) + "." if mixed else ".")
                       + "\n- `generate --digit` refuses it: for digits on request use `pretrained-conditional`.")
         else:
             worst = int(np.argmin(shares))
-            limits = (f"- Measured on {SAMPLES:,} samples, the digit it gets wrong most is {worst}: drawn as asked "
+            limits += (f"\n- The digit it gets wrong most is {worst}: drawn as asked "
                       f"{shares[worst]:.1%} of the time.")
     recipe = ", ".join(f"`{k}={v}`" for k, v in (("latent_dim", config.latent_dim), ("gen_filters", config.gen_filters),
                        ("gen_dense", config.gen_dense), ("disc_filters", config.disc_filters),
@@ -101,8 +132,8 @@ metrics: [fid]
 
 # {name}
 
-{what[0].upper() + what[1:]}, trained on MNIST's 60,000 training digits by the GAN-MNIST course's own
-command. It draws 28×28 grayscale digits.
+{what[0].upper() + what[1:]}, trained on {trained_on} by the GAN-MNIST
+course's own command. It draws 28×28 grayscale digits.
 
 ## Model description
 
@@ -131,13 +162,14 @@ or, with ganlib: `python -m ganlib generate --checkpoint {name} --n 100 --out sa
 
 ## Training data
 
-MNIST's 60,000 training digits (LeCun, Cortes and Burges), loaded as `keras.datasets.mnist.load_data()`
-loads them and scaled to [-1, 1]. The 10,000 test digits were not used for training; the metrics below use them.
+MNIST (LeCun, Cortes and Burges), loaded as `keras.datasets.mnist.load_data()` loads it and scaled to [-1, 1]:
+{trained_on}{held_out}. The 10,000 test digits were used neither for training nor to choose the kept epoch;
+the metrics below use them.
 
 ## Training procedure
 
 - Command: `{summary['command']}`
-- Recipe: {recipe}.
+- Recipe: {same}: {recipe}.
 - {summary['epochs_done']} epochs in {summary['train_seconds'] / 60:.0f} minutes, stopped by: {summary['stopped']}, on a
   2-core x86-64 CPU without a GPU, {summary.get('precision', 'float32')} arithmetic.
 
@@ -145,6 +177,8 @@ loads them and scaled to [-1, 1]. The 10,000 test digits were not used for train
 
 `{summary['evaluation']['command']}`: {summary['evaluation']['n']:,} samples scored by the course's MNIST
 judge (chapter 5), beside the same figures for real digits, which is what a perfect generator would score.
+The samples' noise has a fixed seed (`--seed`, 0 unless the command names another), so
+`python -m ganlib evaluate --checkpoint {name} --n {summary['evaluation']['n']}` prints these figures again.
 
 | metric | this generator | real digits |
 |---|---|---|
