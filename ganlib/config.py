@@ -293,7 +293,8 @@ class GANConfig:
         old = sorted(set(d) & set(OLD_FIELDS))
         if old:
             raise ValueError(f"{', '.join(old)}: fields of an older ganlib's config, which this one does not read "
-                             "(the conditioning is one field now, e.g. conditioning='labels:10' or 'code:10').")
+                             "(options are fields of their own now, and the conditioning is one field, e.g. "
+                             "conditioning='labels:10' or 'code:10').")
         unknown = sorted(set(d) - names)
         if unknown:
             raise ValueError(f"Unknown GANConfig fields {unknown}; known fields are {sorted(names)}.")

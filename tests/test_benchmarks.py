@@ -80,11 +80,11 @@ def test_panel_preview_times_each_epoch_of_the_panel():
 def test_recipe_comparison_smoke(tmp_path, monkeypatch):
     out = tmp_path / "recipes.json"
     run_script("recipes.py", ["--minutes", "0.03", "--n-eval", "200", "--out", str(out), '{"batch_size": 64}',
-                             '{"conditional": true}'],
+                             '{"conditioning": "labels:10"}'],
                monkeypatch)
     rows = json.loads(out.read_text())["rows"]
     assert rows[0]["changes"] == {"batch_size": 64} and rows[0]["epochs"] >= 1
-    assert rows[1]["changes"] == {"conditional": True} and rows[1]["fid"] > 0
+    assert rows[1]["changes"] == {"conditioning": "labels:10"} and rows[1]["fid"] > 0
 
 
 @pytest.mark.slow

@@ -287,8 +287,8 @@ def test_the_shipped_model_cards_are_what_the_card_command_writes(name):
 @pytest.mark.parametrize("name", [
     "pretrained",
     pytest.param("pretrained-conditional", marks=pytest.mark.xfail(
-        strict=True, reason="trained with wider layers and Adam 5e-4; `make pretrained-conditional` retrains it "
-                            "with the defaults, and then this passes")),
+        strict=True, reason="trained with wider layers and Adam 5e-4 (the Makefile's CONDITIONAL_SETTINGS); retrained "
+                            "with the defaults, it passes")),
 ])
 def test_a_shipped_generator_is_the_course_recipe(name):
     """What the chapters teach is what the shipped generator is: every model and optimisation field equals

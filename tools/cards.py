@@ -8,6 +8,7 @@ cards are what the command writes.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -72,12 +73,14 @@ def model_card(run) -> str:
             f"per-epoch judge-FID (`--keep-best`) on {chosen_on}" if state.generator_epoch else
             f"the generator after its last epoch ({summary['epochs_done']})")
     scored = [row for row in state.history if "fid" in row]
+    fid_flag = re.search(r"--fid(?:[ =](\d+))?", summary.get("command", ""))
+    per_epoch = int(fid_flag.group(1)) if fid_flag and fid_flag.group(1) else 2000  # --fid alone: 2,000
     if state.generator_epoch and scored:
         # Why not the last epoch: a long run can get worse late, and the record shows by how much.
         kept += (f": per-epoch FID {state.best['fid']:.1f} there, {scored[-1]['fid']:.1f} at the last epoch "
-                 f"({len(scored):,} epochs scored, 2,000 samples each)")
-    trained_on = (f"{60000 - config.validation:,} of MNIST's 60,000 training digits" if config.validation else
-                  "MNIST's 60,000 training digits")
+                 f"({len(scored):,} epochs scored, {per_epoch:,} samples each)")
+    used = min(config.n_train or 60000, 60000 - config.validation)
+    trained_on = f"{used:,} of MNIST's 60,000 training digits" if used < 60000 else "MNIST's 60,000 training digits"
     held_out = (f", the last {config.validation:,} held out to choose the kept epoch" if config.validation else "")
     differs = _differences_from_default(config)
     same = ("the course's defaults (`GANConfig()`" + (", conditional" if kind == LABELS else "") + ")"
