@@ -293,14 +293,11 @@ def test_the_shipped_model_cards_are_what_the_card_command_writes(name):
 def test_a_shipped_generator_is_the_course_recipe(name):
     """What the chapters teach is what the shipped generator is: every model and optimisation field equals
     GANConfig()'s (its conditional form for the conditional one); only the run's own fields may differ."""
-    from ganlib.config import GANConfig
-    from tools.cards import RUN_FIELDS
+    from tools.cards import differences_from_default
 
     config = runs.load_config(name)
-    default = dataclasses.replace(GANConfig(), conditioning=config.conditioning) if config.labelled else GANConfig()
-    differs = {f.name: (getattr(config, f.name), getattr(default, f.name)) for f in dataclasses.fields(GANConfig)
-               if f.name not in RUN_FIELDS and getattr(config, f.name) != getattr(default, f.name)}
-    assert not differs, f"{name} differs from GANConfig() in (shipped, default): {differs}"
+    differs = differences_from_default(config)
+    assert not differs, f"{name} differs from GANConfig() in {', '.join(differs)}"
     assert config.validation > 0, "the kept epoch is chosen on held-out training digits, not the test digits"
     raw = (runs.run_folder(name) / "config.json").read_text()
     assert raw == config.to_json(), "config.json is not in the format write_config writes"

@@ -36,7 +36,7 @@ def _what_each_value_draws(run, conditioning) -> tuple[np.ndarray, np.ndarray]:
 RUN_FIELDS = ("epochs", "minutes", "seed", "validation", "n_train")
 
 
-def _differences_from_default(config) -> list[str]:
+def differences_from_default(config) -> list[str]:
     """``field=value`` for each model or optimisation field in which ``config`` differs from ``GANConfig()``."""
     import dataclasses
 
@@ -82,7 +82,7 @@ def model_card(run) -> str:
     used = min(config.n_train or 60000, 60000 - config.validation)
     trained_on = f"{used:,} of MNIST's 60,000 training digits" if used < 60000 else "MNIST's 60,000 training digits"
     held_out = (f", the last {config.validation:,} held out to choose the kept epoch" if config.validation else "")
-    differs = _differences_from_default(config)
+    differs = differences_from_default(config)
     same = ("the course's defaults (`GANConfig()`" + (", conditional" if kind == LABELS else "") + ")"
             + (f" except {', '.join(differs)}" if differs else ""))
     rows = [("judge-FID (lower is better)", "fid", "{:.2f}"), ("classifier score (10 is perfect)",
