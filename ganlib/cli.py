@@ -13,6 +13,9 @@ from pathlib import Path
 
 # How many training digits --keep-best holds out, unless --set validation=N says: MNIST's usual 50,000 / 10,000.
 KEEP_BEST_VALIDATION = 10_000
+# A run folder's training.gif keeps this many frames at most, spread over the run: each 10x10 grid frame
+# weighs some 60 kB, so a 170-epoch run's every frame would make an 11 MB file.
+RUN_GIF_FRAMES = 40
 
 
 def _command_line(args) -> str:
@@ -65,7 +68,7 @@ def _cmd_train(args) -> int:
     started = time.time()
     result = train(config, args.out, x=x, y=y, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2,
                    strategy=make_strategy(args.strategy), keep_best=args.keep_best, tensorboard=args.tensorboard)
-    save_run_gif(args.out, Path(args.out) / "training.gif")
+    save_run_gif(args.out, Path(args.out) / "training.gif", max_frames=RUN_GIF_FRAMES)
     summary = {"command": _command_line(args),
                "seed": config.seed, "strategy": args.strategy, "precision": config.precision,
                "epochs_done": len(result.history), "stopped": result.stopped,
@@ -193,7 +196,9 @@ def _cmd_evaluate(args) -> int:
 def _cmd_gif(args) -> int:
     from .runs import save_run_gif
 
-    print(f"wrote {save_run_gif(args.run, args.out, captions=not args.no_captions, fps=args.fps, size=args.size)}")
+    path = save_run_gif(args.run, args.out, captions=not args.no_captions, max_frames=args.max_frames,
+                        fps=args.fps, size=args.size)
+    print(f"wrote {path}")
     return 0
 
 
@@ -295,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--fps", type=float, default=4.0)
     f.add_argument("--size", type=int, help="width in pixels (default: each pixel doubled)")
     f.add_argument("--no-captions", action="store_true", help="leave out the epoch and losses above each frame")
+    f.add_argument("--max-frames", type=_positive, help="keep at most this many frames, evenly spread (default: all)")
     f.set_defaults(func=_cmd_gif)
 
     x = sub.add_parser("export", help="write a trained generator as a whole Keras model file (.keras)")

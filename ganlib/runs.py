@@ -461,7 +461,7 @@ def run_column_labels(run) -> list[str] | None:
     return load_config(run).conditioning.column_labels()
 
 
-def save_run_gif(run, path, captions: bool = True, **options) -> Path:
+def save_run_gif(run, path, captions: bool = True, max_frames: int | None = None, **options) -> Path:
     """The training animation of a run folder: its frames (from the untrained generator to the last epoch),
     each captioned with the epoch and losses, the columns labelled with their digit or code. ``options`` go
     to ``viz.save_gif`` (``fps``, ``size``, ...).
@@ -470,10 +470,19 @@ def save_run_gif(run, path, captions: bool = True, **options) -> Path:
         run: a run folder.
         path: where to write the .gif (or .mp4).
         captions: write the epoch and losses above each frame.
+        max_frames: keep at most this many frames, evenly spread, the first and last always among them
+            (a GIF of a long run grows by some 60 kB per epoch); None keeps every frame.
         **options: passed to ``viz.save_gif``.
 
     Returns:
         Path: the file written.
     """
-    return save_gif(load_frames(run), path, captions=run_captions(run) if captions else None,
-                    column_labels=run_column_labels(run), **options)
+    frames = load_frames(run)
+    texts = run_captions(run) if captions else None
+    if max_frames is not None and len(frames) > max_frames:
+        if max_frames < 2:
+            raise ValueError(f"max_frames={max_frames}: keep at least 2 frames (the first and the last).")
+        keep = np.unique(np.linspace(0, len(frames) - 1, max_frames).round().astype(int))
+        frames = [frames[i] for i in keep]
+        texts = None if texts is None else [texts[i] for i in keep]
+    return save_gif(frames, path, captions=texts, column_labels=run_column_labels(run), **options)

@@ -301,3 +301,25 @@ def test_a_shipped_generator_is_the_course_recipe(name):
     assert config.validation > 0, "the kept epoch is chosen on held-out training digits, not the test digits"
     raw = (runs.run_folder(name) / "config.json").read_text()
     assert raw == config.to_json(), "config.json is not in the format write_config writes"
+
+
+def test_a_long_run_s_gif_keeps_evenly_spread_frames_with_their_captions(tmp_path):
+    import imageio.v3 as iio
+
+    from ganlib.config import GANConfig
+    from ganlib.runs import RunState, save_frame, save_run_gif, write_config
+
+    write_config(tmp_path, GANConfig())
+    RunState(history=[{"epoch": e, "d_loss": 1.0, "g_loss": float(e)} for e in range(1, 10)]).save(tmp_path)
+    for epoch in range(10):  # each frame a different grey, so the kept ones can be told apart
+        save_frame(tmp_path, epoch, np.full((40, 302), 20 * epoch, dtype="uint8"))
+    every = iio.imread(save_run_gif(tmp_path, tmp_path / "all.gif", captions=False, scale=1), index=None)
+    four = iio.imread(save_run_gif(tmp_path, tmp_path / "four.gif", captions=False, scale=1, max_frames=4),
+                      index=None)
+    assert len(every) == 10 and len(four) == 4
+    greys = [int(np.median(frame[-10:, :, 0])) for frame in four]  # below the column labels
+    assert greys == [0, 60, 120, 180]  # epochs 0, 3, 6, 9: the first and last kept, evenly between
+    captioned = iio.imread(save_run_gif(tmp_path, tmp_path / "c.gif", scale=1, max_frames=4), index=None)
+    assert len(captioned) == 4
+    with pytest.raises(ValueError, match="at least 2"):
+        save_run_gif(tmp_path, tmp_path / "one.gif", max_frames=1)
