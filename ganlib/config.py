@@ -37,6 +37,9 @@ LABEL_INPUTS = ("projection", "concat", "none")
 # Fields that an older ganlib wrote into config.json (options in "extra", the conditioning in three fields).
 # Such a file is refused with a line that says what to do; it is never guessed at.
 OLD_FIELDS = ("extra", "conditional", "num_classes", "latent_codes")
+# A run's own fields: its budget, seed and held-out digits. Every other field is the recipe (the networks, the
+# loss, the optimisation), what ``GANConfig.recipe_changes`` compares.
+RUN_FIELDS = ("epochs", "minutes", "seed", "validation", "n_train")
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,17 @@ class GANConfig:
         if unknown:
             raise ValueError(f"Unknown GANConfig fields {unknown}; known fields are {sorted(names)}.")
         return cls(**d)
+
+    def recipe_changes(self) -> dict:
+        """The recipe fields (all but ``RUN_FIELDS``) in which this config differs from the course's defaults:
+        ``GANConfig()``, or for a conditional GAN ``GANConfig()`` with this config's conditioning.
+
+        Returns:
+            dict: ``{field: this config's value}``, empty when the recipe is the course's.
+        """
+        default = GANConfig(conditioning=self.conditioning) if self.labelled else GANConfig()
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name not in RUN_FIELDS and getattr(self, f.name) != getattr(default, f.name)}
 
     def changed(self, changes: dict) -> "GANConfig":
         """A copy with ``changes`` (a dict of fields, as in ``benchmarks/``' result files)."""

@@ -56,3 +56,17 @@ def test_adams_second_decay_is_a_setting_that_reaches_both_optimisers():
         assert (float(optimizer.beta_1), float(optimizer.beta_2)) == (0.0, 0.9)
     with pytest.raises(ValueError, match=r"beta_2.*in \(0, 1\)"):
         GANConfig(beta_2=1.0)
+
+
+def test_recipe_changes_name_the_recipe_fields_that_differ_and_never_a_run_s_own():
+    from ganlib.config import RUN_FIELDS, Conditioning, GANConfig
+
+    labels = Conditioning("labels", 10)
+    assert GANConfig().recipe_changes() == {} and GANConfig(conditioning=labels).recipe_changes() == {}
+    own_run = GANConfig(epochs=3, minutes=45, seed=7, validation=10_000, n_train=5_000)
+    assert own_run.recipe_changes() == {} and set(RUN_FIELDS) == {"epochs", "minutes", "seed", "validation",
+                                                                     "n_train"}
+    assert GANConfig(conditioning=labels, g_lr=5e-4, gen_dense=()).recipe_changes() == {"g_lr": 5e-4,
+                                                                                         "gen_dense": ()}
+    # The conditioning is part of the recipe for an unconditional comparison: a latent code is not the default.
+    assert "conditioning" in GANConfig(conditioning=Conditioning()).recipe_changes()

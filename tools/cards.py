@@ -32,19 +32,9 @@ def _what_each_value_draws(run, conditioning) -> tuple[np.ndarray, np.ndarray]:
     return matrix.argmax(1), matrix.max(1) / matrix.sum(1)
 
 
-# Fields a shipped run may set apart from GANConfig()'s defaults: its budget, its seed and the held-out digits.
-RUN_FIELDS = ("epochs", "minutes", "seed", "validation", "n_train")
-
-
 def differences_from_default(config) -> list[str]:
-    """``field=value`` for each model or optimisation field in which ``config`` differs from ``GANConfig()``."""
-    import dataclasses
-
-    from ganlib.config import GANConfig
-
-    default = dataclasses.replace(GANConfig(), conditioning=config.conditioning) if config.labelled else GANConfig()
-    return [f"`{f.name}={getattr(config, f.name)!r}`" for f in dataclasses.fields(config)
-            if f.name not in RUN_FIELDS and getattr(config, f.name) != getattr(default, f.name)]
+    """``field=value`` for each recipe field in which ``config`` differs from the course's defaults."""
+    return [f"`{name}={value!r}`" for name, value in config.recipe_changes().items()]
 
 
 def model_card(run) -> str:
