@@ -1,6 +1,6 @@
 """Which fix helps which failure? The fixes table of chapter 8, over seeds, with each fix's paper settings.
 
-    python benchmarks/failures.py           # 16 cells × 3 seeds: 2 to 4 hours alone on a 2-core CPU
+    python benchmarks/failures.py           # 17 cells × 3 seeds: 2 to 4 hours alone on a 2-core CPU
     python benchmarks/failures.py --cells "mode collapse/none" "mode collapse/R1 penalty" --seeds 42
 
 Each cell of ``ganlib.failures.TABLE`` (a failure, a fix, and why that pair is in the table) trains from scratch
@@ -12,7 +12,8 @@ the same generator updates (WGAN-GP's five critic steps and the gradient penalti
 seconds are recorded beside it). The seeds run one after another over the whole table, so a run stopped midway
 holds every cell for its first seeds; ``--resume`` carries on.
 
-Writes JSON (default: ganlib/assets/results/failures.json, which chapter 8 reads): the command, the budget,
+Writes JSON (default: ganlib/assets/results/failures.json, which chapter 8 reads): the command (and every
+command that wrote runs into the file, when ``--resume`` added to it), the budget,
 every run (``rows``, with the settings it trained with) and each cell's median and range over the seeds
 (``cells``); prints a table.
 """
@@ -100,7 +101,13 @@ def main(argv=None) -> int:
     line = command("failures.py", argv)
     # With --resume, runs already in the results file are kept, not run again: a long run that stops midway
     # carries on (each row is written as soon as it is measured).
-    rows = json.loads(out.read_text())["rows"] if args.resume and out.exists() else []
+    previous = json.loads(out.read_text()) if args.resume and out.exists() else {}
+    if previous and (previous["budget"], previous["n_eval"]) != (budget, args.n_eval):
+        raise SystemExit(f"{out} was measured with {previous['budget']} and --n-eval {previous['n_eval']}: resume it "
+                         "with the same, or write a new file with --out.")
+    rows = previous.get("rows", [])
+    # Every invocation that wrote runs into the file, in order (a resumed file was made by several).
+    commands = previous.get("commands", [previous["command"]] if previous else []) + [line]
     done = {(r["failure"], r["fix"], r["seed"]) for r in rows}
     started = time.monotonic()
     for seed in args.seeds:
@@ -112,7 +119,7 @@ def main(argv=None) -> int:
             print(json.dumps({k: rows[-1].get(k) for k in ("failure", "fix", "seed", "fid", "classes_covered",
                                                            "recall", "copy_share", "seconds")}), flush=True)
             out.write_text(json.dumps({
-                "command": line, "budget": budget, "n_eval": args.n_eval,
+                "command": line, "commands": commands, "budget": budget, "n_eval": args.n_eval,
                 "generator_steps": args.epochs * (args.n_train // failures.BASE.batch_size),
                 "seconds": round(sum(r["seconds"] for r in rows), 1), "cells": summarise(rows),
                 "why": {f"{f}/{x}": failures.TABLE[f, x] for f, x in failures.TABLE},

@@ -125,8 +125,14 @@ def test_failure_fixes_benchmark_smoke(tmp_path, monkeypatch):
     # --resume keeps the runs measured and adds only the missing ones
     run_script("failures.py", [*args[:args.index("--seeds")], "--seeds", "3", "5", *args[args.index("--epochs"):],
                                "--resume"], monkeypatch)
-    again = json.loads(out.read_text())["rows"]
-    assert again[:4] == rows and [(r["seed"]) for r in again[4:]] == [5, 5]
+    again = json.loads(out.read_text())
+    assert again["rows"][:4] == rows and [(r["seed"]) for r in again["rows"][4:]] == [5, 5]
+    assert len(again["commands"]) == 2 and again["commands"][0] == results["command"]  # both sessions named
+    # Resuming with another budget would mix runs of two budgets in one cell: refused, the file untouched.
+    epochs = args.index("--epochs") + 1
+    with pytest.raises(AssertionError, match="resume it with the same"):
+        run_script("failures.py", [*args[:epochs], "2", *args[epochs + 1:], "--resume"], monkeypatch)
+    assert json.loads(out.read_text()) == again
 
 
 @pytest.mark.slow
