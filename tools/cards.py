@@ -37,6 +37,24 @@ def differences_from_default(config) -> list[str]:
     return [f"`{name}={value!r}`" for name, value in config.recipe_changes().items()]
 
 
+def _curve(scored: list, best: dict | None) -> str:
+    """What a run's per-epoch FID did, in words: when it came within 1.5 times its best, its band after that,
+    and the epoch it rose above twice its best (chapter 8's blow-up rule), if it did."""
+    if not best or len(scored) < 2:
+        return ""
+    fids = np.array([row["fid"] for row in scored])
+    near = int(np.argmax(fids <= 1.5 * best["fid"]))
+    kept = next(i for i, row in enumerate(scored) if row["epoch"] == best["epoch"])
+    band = fids[near:kept + 1]
+    text = (f"\n- Its per-epoch FID came within 1.5 times its best by epoch {scored[near]['epoch']}; at the recipe's "
+            f"constant learning rate it gained little after that, staying between {band.min():.1f} and "
+            f"{band.max():.1f} up to the kept epoch.")
+    above = [row["epoch"] for row in scored[kept:] if row["fid"] > 2 * best["fid"]]
+    return text + (f" From epoch {above[0]} it was above twice its best (the late divergence chapter 8 reads), "
+                   "which is why the kept epoch is not the last." if above else
+                   " It stayed within twice its best to the end of the run.")
+
+
 def model_card(run) -> str:
     """The model card of a shipped generator's run folder, as Markdown.
 
@@ -69,6 +87,7 @@ def model_card(run) -> str:
         # Why not the last epoch: a long run can get worse late, and the record shows by how much.
         kept += (f": per-epoch FID {state.best['fid']:.1f} there, {scored[-1]['fid']:.1f} at the last epoch "
                  f"({len(scored):,} epochs scored, {per_epoch:,} samples each)")
+    curve = _curve(scored, state.best)
     used = min(config.n_train or 60000, 60000 - config.validation)
     trained_on = f"{used:,} of MNIST's 60,000 training digits" if used < 60000 else "MNIST's 60,000 training digits"
     held_out = (f", the last {config.validation:,} held out to choose the kept epoch" if config.validation else "")
@@ -108,7 +127,7 @@ def model_card(run) -> str:
                        ("disc_dense", config.disc_dense), ("kernel_size", config.kernel_size),
                        ("batch_size", config.batch_size), ("g_lr", config.g_lr), ("d_lr", config.d_lr),
                        ("beta_1", config.beta_1), ("label_smoothing", config.label_smoothing), ("ema", config.ema),
-                       ("code_weight", config.code_weight) if kind == CODE else ("seed", config.seed)))
+                       *((("code_weight", config.code_weight),) if kind == CODE else ()), ("seed", config.seed)))
     usage = ('generator = keras.saving.load_model("generator.keras")  # safe mode: no code from the file runs\n'
              "noise = np.random.default_rng(0).standard_normal((16, %d)).astype(\"float32\")\n" % config.latent_dim)
     usage += ("images = generator(noise)  # (16, 28, 28, 1) in [-1, 1]" if kind not in (CODE, LABELS) else
@@ -136,7 +155,7 @@ course's own command. It draws 28×28 grayscale digits.
 - Files: `generator.weights.h5` (weights, loaded by `ganlib.runs.load_generator("{name}")`), `generator.keras`
   (a whole Keras model, loadable without ganlib), `config.json`, `state.json` (the training history),
   `train_summary.json` (the commands and the measurements below).
-- This file holds {kept}.
+- This file holds {kept}.{curve}
 
 ## Intended uses and limits
 
