@@ -477,11 +477,11 @@ def save_run_gif(run, path, captions: bool = True, max_frames: int | None = None
     Returns:
         Path: the file written.
     """
+    if max_frames is not None and max_frames < 2:
+        raise ValueError(f"max_frames={max_frames}: keep at least 2 frames (the first and the last).")
     frames = load_frames(run)
     texts = run_captions(run) if captions else None
     if max_frames is not None and len(frames) > max_frames:
-        if max_frames < 2:
-            raise ValueError(f"max_frames={max_frames}: keep at least 2 frames (the first and the last).")
         keep = np.unique(np.linspace(0, len(frames) - 1, max_frames).round().astype(int))
         frames = [frames[i] for i in keep]
         texts = None if texts is None else [texts[i] for i in keep]

@@ -32,11 +32,6 @@ def _what_each_value_draws(run, conditioning) -> tuple[np.ndarray, np.ndarray]:
     return matrix.argmax(1), matrix.max(1) / matrix.sum(1)
 
 
-def differences_from_default(config) -> list[str]:
-    """``field=value`` for each recipe field in which ``config`` differs from the course's defaults."""
-    return [f"`{name}={value!r}`" for name, value in config.recipe_changes().items()]
-
-
 def _curve(scored: list, best: dict | None) -> str:
     """What a run's per-epoch FID did, in words: when it came within 1.5 times its best, its band after that,
     and the epoch it rose above twice its best (chapter 8's blow-up rule), if it did."""
@@ -91,7 +86,7 @@ def model_card(run) -> str:
     used = min(config.n_train or 60000, 60000 - config.validation)
     trained_on = f"{used:,} of MNIST's 60,000 training digits" if used < 60000 else "MNIST's 60,000 training digits"
     held_out = (f", the last {config.validation:,} held out to choose the kept epoch" if config.validation else "")
-    differs = differences_from_default(config)
+    differs = [f"`{name}={value!r}`" for name, value in config.recipe_changes().items()]
     same = ("the course's defaults (`GANConfig()`" + (", conditional" if kind == LABELS else "") + ")"
             + (f" except {', '.join(differs)}" if differs else ""))
     rows = [("judge-FID (lower is better)", "fid", "{:.2f}"), ("classifier score (10 is perfect)",
