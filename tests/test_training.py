@@ -479,10 +479,11 @@ def test_your_own_gan_killed_mid_run_resumes_with_no_epoch_lost_or_repeated(text
     assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
     assert RunState.load(tmp_path / "killed").model == "own_gan.TextbookGAN"
     # Its noise is drawn from (seed, step), the contract's seeded way: the resumed run is the uninterrupted one (up
-    # to float32 rounding: its first epoch ran in another process, whose thread pools may add in another order).
+    # to float32 rounding: its first epoch ran in another process, whose thread pools may add in another order, and
+    # two epochs of Adam carry that rounding to about 1e-5; one lost or repeated epoch moves weights by about 1e-2).
     for a, b in zip(resumed.gan.get_weights(), whole.gan.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose([r["d_loss"] for r in resumed.history], [r["d_loss"] for r in whole.history], rtol=1e-5)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose([r["d_loss"] for r in resumed.history], [r["d_loss"] for r in whole.history], rtol=1e-4)
     assert len(list((tmp_path / "killed" / "frames").glob("*.png"))) == 4
     np.testing.assert_array_equal(load_generator(tmp_path / "killed").get_weights()[0],
                                   resumed.gan.generator.get_weights()[0])
