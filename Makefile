@@ -71,11 +71,12 @@ course: setup data
 	done
 	@echo "Executed notebooks: build/course/   Figures: figures/   Animation: figures/training.gif   Times: build/course/timings.txt"
 
-# Three runs side by side (each leaves a core idle much of the time): pytest in two processes (pytest-xdist,
-# so both cores stay busy once the chapters are done), and nbval on two halves of the course. nbval runs each
-# chapter once, with each exercise twice: as the student edition has it (its checks must say "not yet" without
-# failing), then solved (python -m tools.edition --tested, in build/away/). The
-# reports follow, in that order, with the 15 slowest tests; they are also in build/test-logs/.
+# One queue on two processes (pytest-xdist): the chapters, each run whole in one kernel as a student runs it,
+# and the tests, files ordered longest first by tools/one_queue.py so that both cores stay busy to the end.
+# Only two processes ever share the two cores: running pytest and nbval side by side instead (four busy
+# processes) took three times as long. nbval runs each chapter once, with each exercise twice: as the student
+# edition has it (its checks must say "not yet" without failing), then solved (python -m tools.edition
+# --tested, in build/away/). The report ends with the 15 slowest tests; it is also in build/test-logs/.
 # $(call borrowing-env,DIR): a new virtual environment at DIR that borrows the pinned packages of .venv through a
 # plain path in a .pth file (so the checkout's editable install of ganlib is not among them): tools/borrowing_env.py.
 borrowing-env = $(BIN)/python -m tools.borrowing_env $(1)
@@ -83,36 +84,35 @@ borrowing-env = $(BIN)/python -m tools.borrowing_env $(1)
 # The chapters run where a student runs them: ganlib installed from its wheel (not this checkout) into a virtual
 # environment of its own that borrows the pinned packages (a plain path in a .pth file, so the checkout's
 # editable install is not among them), each chapter in an empty folder with only the data linked in (this
-# machine cannot reach Keras's dataset host); whatever a chapter reads must come with the wheel.
-# GANLIB_WHEEL_CHAPTERS=1 tells pytest so: its own wheel test then checks the wheel's contents and leaves the
-# running of chapter 5 from it to nbval.
+# machine cannot reach Keras's dataset host); whatever a chapter reads must come with the wheel. nbval starts
+# each chapter's kernel from the Jupyter kernel "ganlib-wheel" (build/jupyter), which is that environment's
+# Python. GANLIB_WHEEL_CHAPTERS=1 tells pytest so: its own wheel test then checks the wheel's contents and
+# leaves the running of chapter 5 from it to nbval.
 WHEEL_ENV := build/wheel-env
 AWAY := build/away
-NBVAL := cd $(AWAY) && ../wheel-env/bin/python -m pytest -q -c pytest.ini --nbval-lax --nbval-current-env \
-	--nbval-cell-timeout=900 -p no:cacheprovider
+KERNELS := build/jupyter
 TESTED := $(patsubst notebooks/solutions/%,%,$(sort $(wildcard notebooks/solutions/0*.ipynb)))
-FIRST_HALF := $(foreach n,1 2 3 4 5,$(filter 0$(n)%,$(TESTED)))
-SECOND_HALF := $(filter-out $(FIRST_HALF),$(TESTED)) index.ipynb
+# the longest chapters first (tools/one_queue.py keeps this order)
+CHAPTER_ORDER := 08 05 04 06 07 03 02 01
+CHAPTERS := $(foreach n,$(CHAPTER_ORDER),$(addprefix $(AWAY)/,$(filter $(n)_%,$(TESTED)))) $(AWAY)/index.ipynb
 test: dev data
 	$(BIN)/ruff check ganlib tests benchmarks tools
 	@mkdir -p build/test-logs
-	rm -rf build/lib build/bdist.* build/wheel $(WHEEL_ENV) $(AWAY)  # setuptools' staging keeps modules that left ganlib
+	rm -rf build/lib build/bdist.* build/wheel $(WHEEL_ENV) $(AWAY) $(KERNELS)  # setuptools' staging keeps modules that left ganlib
 	$(BIN)/python -m pip wheel --no-deps --quiet -w build/wheel .
 	$(call borrowing-env,$(WHEEL_ENV))
 	$(BIN)/python -m pip --python $(WHEEL_ENV)/bin/python install --no-deps --quiet build/wheel/ganlib-*.whl
-	mkdir -p $(AWAY) && ln -s ../../data $(AWAY)/data && printf '[pytest]\n' > $(AWAY)/pytest.ini
+	mkdir -p $(KERNELS)/kernels/ganlib-wheel && printf '{"argv": ["%s", "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "Python 3 (ganlib from its wheel)", "language": "python"}\n' \
+	  "$(CURDIR)/$(WHEEL_ENV)/bin/python" > $(KERNELS)/kernels/ganlib-wheel/kernel.json
+	mkdir -p $(AWAY) && ln -s ../../data $(AWAY)/data
 	$(BIN)/python -m tools.edition --tested notebooks/solutions $(AWAY)
 	cp notebooks/index.ipynb $(AWAY)/
 	cd $(AWAY) && ../wheel-env/bin/python -c "import ganlib; assert '/wheel-env/' in ganlib.__file__, ganlib.__file__"
-	@echo "pytest tests, and nbval on chapters 1-5 and 6-8 (each exercise unsolved, then solved): running side by side"
-	@GANLIB_QUICK=1 GANLIB_WHEEL_CHAPTERS=1 $(BIN)/python -m pytest -q -n 2 --durations=15 tests \
-	  > build/test-logs/tests.log 2>&1 & a=$$!; \
-	(GANLIB_QUICK=1 $(NBVAL) $(FIRST_HALF)) > build/test-logs/chapters-1-5.log 2>&1 & b=$$!; \
-	(GANLIB_QUICK=1 $(NBVAL) $(SECOND_HALF)) > build/test-logs/chapters-6-8.log 2>&1 & c=$$!; \
-	wait $$a; ra=$$?; wait $$b; rb=$$?; wait $$c; rc=$$?; \
-	for log in tests chapters-1-5 chapters-6-8; do echo "== $$log"; cat build/test-logs/$$log.log; done; \
-	echo "exit status: pytest tests $$ra, nbval chapters 1-5 $$rb, nbval chapters 6-8 $$rc"; \
-	test $$ra = 0 && test $$rb = 0 && test $$rc = 0
+	@echo "pytest: the chapters (each exercise unsolved, then solved) and the tests, in one queue on two processes"
+	@GANLIB_QUICK=1 GANLIB_WHEEL_CHAPTERS=1 JUPYTER_PATH=$(CURDIR)/$(KERNELS) $(BIN)/python -m pytest -q \
+	  -p no:cacheprovider -p tools.one_queue -n 2 --dist loadfile --no-loadscope-reorder --durations=15 \
+	  --nbval-lax --nbval-kernel-name ganlib-wheel --nbval-cell-timeout=900 $(CHAPTERS) tests \
+	  > build/test-logs/tests.log 2>&1; status=$$?; cat build/test-logs/tests.log; exit $$status
 
 # The tests marked slow (training, benchmarks, other processes), browser or network are left out: see pyproject.toml.
 test-fast: dev data
