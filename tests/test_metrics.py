@@ -210,6 +210,20 @@ def test_the_test_digits_nearest_neighbour_distances_are_kept_and_a_damaged_copy
     metrics._test_nn_distances.cache_clear()
 
 
+def test_the_shipped_nearest_neighbour_distances_are_mnists_as_computed_here(mnist):
+    import hashlib
+
+    from ganlib.files import ASSETS
+
+    (x, _), (xt, _) = mnist
+    digest = hashlib.sha256(np.ascontiguousarray(x).tobytes() + np.ascontiguousarray(xt).tobytes()).hexdigest()[:16]
+    shipped = np.load(ASSETS / f"test_nn_distances-{digest}.npy")  # named by the hash of the digits: these ones
+    metrics._test_nn_distances.cache_clear()
+    assert np.array_equal(metrics._test_nn_distances(), shipped)
+    pick = np.random.default_rng(0).choice(len(xt), 200, replace=False)
+    np.testing.assert_allclose(metrics.nearest_train_distance(xt[pick], x)[0], shipped[pick], rtol=1e-5)
+
+
 def test_the_reference_digits_are_judged_once_and_nobody_can_change_them(mnist):
     # Every epoch's FID and every report compare with the same test digits: judged once per process.
     first = metrics._test_outputs(30, 0)
