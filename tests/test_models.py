@@ -46,7 +46,7 @@ def test_config_rejects_out_of_range_values():
         GANConfig(g_lr=5.0)
     with pytest.raises(ValueError, match="batch_size"):
         GANConfig(batch_size=0)
-    assert GANConfig().quick().n_train == 2048
+    assert GANConfig().quick().n_train == 1024
 
 
 def test_conditional_generator_takes_one_hot_labels_and_draws_per_label():
