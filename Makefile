@@ -74,9 +74,12 @@ course: setup data
 # One queue on two processes (pytest-xdist): the chapters, each run whole in one kernel as a student runs it,
 # and the tests, files ordered longest first by tools/one_queue.py so that both cores stay busy to the end.
 # Only two processes ever share the two cores: running pytest and nbval side by side instead (four busy
-# processes) took three times as long. nbval runs each chapter once, with each exercise twice: as the student
-# edition has it (its checks must say "not yet" without failing), then solved (python -m tools.edition
-# --tested, in build/away/). The report ends with the 15 slowest tests; it is also in build/test-logs/.
+# processes) took three times as long. Each process keeps to one thread for numpy's BLAS and one per TensorFlow
+# pool (GANLIB_THREADS=1,1): with two processes on two cores, more threads only wait for each other (a tenth to
+# three quarters of the time, measured on the chapters' own work). nbval runs each chapter once, with each
+# exercise twice: as the student edition has it (its checks must say "not yet" without failing), then solved
+# (python -m tools.edition --tested, in build/away/). The report ends with the DURATIONS (15) slowest tests
+# (make test DURATIONS=0 lists them all); it is also in build/test-logs/.
 # $(call borrowing-env,DIR): a new virtual environment at DIR that borrows the pinned packages of .venv through a
 # plain path in a .pth file (so the checkout's editable install of ganlib is not among them): tools/borrowing_env.py.
 borrowing-env = $(BIN)/python -m tools.borrowing_env $(1)
@@ -92,8 +95,10 @@ WHEEL_ENV := build/wheel-env
 AWAY := build/away
 KERNELS := build/jupyter
 TESTED := $(patsubst notebooks/solutions/%,%,$(sort $(wildcard notebooks/solutions/0*.ipynb)))
-# the longest chapters first (tools/one_queue.py keeps this order)
-CHAPTER_ORDER := 08 05 04 06 07 03 02 01
+# the longest chapters first (tools/one_queue.py keeps this order, and runs chapter 5 after chapter 4, whose run
+# it evaluates, in the same process)
+CHAPTER_ORDER := 04 05 08 06 07 03 02 01
+DURATIONS ?= 15
 CHAPTERS := $(foreach n,$(CHAPTER_ORDER),$(addprefix $(AWAY)/,$(filter $(n)_%,$(TESTED)))) $(AWAY)/index.ipynb
 test: dev data
 	$(BIN)/ruff check ganlib tests benchmarks tools
@@ -109,8 +114,8 @@ test: dev data
 	cp notebooks/index.ipynb $(AWAY)/
 	cd $(AWAY) && ../wheel-env/bin/python -c "import ganlib; assert '/wheel-env/' in ganlib.__file__, ganlib.__file__"
 	@echo "pytest: the chapters (each exercise unsolved, then solved) and the tests, in one queue on two processes"
-	@GANLIB_QUICK=1 GANLIB_WHEEL_CHAPTERS=1 JUPYTER_PATH=$(CURDIR)/$(KERNELS) $(BIN)/python -m pytest -q \
-	  -p no:cacheprovider -p tools.one_queue -n 2 --dist loadfile --no-loadscope-reorder --durations=15 \
+	@GANLIB_QUICK=1 GANLIB_WHEEL_CHAPTERS=1 OPENBLAS_NUM_THREADS=1 GANLIB_THREADS=1,1 JUPYTER_PATH=$(CURDIR)/$(KERNELS) $(BIN)/python -m pytest -q \
+	  -p no:cacheprovider -p tools.one_queue -n 2 --dist loadfile --no-loadscope-reorder --durations=$(DURATIONS) \
 	  --nbval-lax --nbval-kernel-name ganlib-wheel --nbval-cell-timeout=900 $(CHAPTERS) tests \
 	  > build/test-logs/tests.log 2>&1; status=$$?; cat build/test-logs/tests.log; exit $$status
 

@@ -3,18 +3,37 @@
     pytest -p tools.one_queue -n 2 --dist loadfile --no-loadscope-reorder --nbval-lax \\
         --nbval-kernel-name ganlib-wheel build/away/08_failures.ipynb ... tests
 
-``--dist loadfile`` gives each process whole files: a chapter runs top to bottom in one kernel, as a student
-runs it, and a test file's tests run together. This plugin orders the files so that long work starts first
-and short work fills in at the end, which keeps both cores busy to the last test: the chapters as the command
-line names them (the longest first), then the test files by how many slow tests they hold (``slow`` marker),
-most first. Two processes on two cores and nothing else beside them: each runs about as fast as it runs alone.
+Each process takes whole files: a chapter runs top to bottom in one kernel, as a student runs it, and a test
+file's tests run together. Chapters 4 and 5 go to the same process, in that order, as one piece of work:
+chapter 5 evaluates the run that chapter 4 trains. This plugin also orders the files so that long work starts
+first and short work fills in at the end, which keeps both cores busy to the last test: the chapters as the
+command line names them (the longest first), then the test files by how many slow tests they hold (``slow``
+marker), most first. Two processes on two cores and nothing else beside them: each runs about as fast as it
+runs alone.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import PurePosixPath
 
 import pytest
+
+# Chapters that read what an earlier chapter wrote, run in one process after it: file name -> shared piece.
+TOGETHER = {"04_training.ipynb": "chapters 4 and 5", "05_evaluation.ipynb": "chapters 4 and 5"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneQueue(LoadScopeScheduling):
+        """``--dist loadfile``, with the chapters of ``TOGETHER`` as one piece of work."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return TOGETHER.get(PurePosixPath(path).name, path)
+
+    return OneQueue(config, log)
 
 
 @pytest.hookimpl(trylast=True)  # after the other plugins have chosen the items
