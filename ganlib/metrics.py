@@ -277,13 +277,72 @@ def _test_order(seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(len(load_mnist()[1][0]))
 
 
+# Below this many reference digits, judging them takes a moment and they are not kept on disk.
+KEPT_FROM = 1000
+
+
 @functools.lru_cache(maxsize=4)
 def _test_outputs(n: int, seed: int):
     """Judge features and probabilities of ``n`` test digits: the reference set of every metric. Kept after the
     first call (every epoch's FID and every report compare with the same digits), read-only so that no caller
-    can change what the next one reads."""
+    can change what the next one reads; from ``KEPT_FROM`` digits on, also kept beside the data (judging
+    10,000 digits takes seconds in every new process), under a name that holds a hash of the digits and the
+    judge's weights."""
     _, (xt, _) = load_mnist()
-    return _read_only(judge_outputs(xt[_test_order(seed)[:n]]))
+
+    def judged():
+        return judge_outputs(xt[_test_order(seed)[:n]])
+
+    if n < KEPT_FROM:
+        return _read_only(judged())
+    return _read_only(_kept(f"judge_test_outputs-{_reference_digest()}-{n}-{seed}.npz",
+                            [(n, FEATURES), (n, 10)], judged))
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_digest() -> str:
+    """A hash of the test digits and the judge's weights file: what ``_test_outputs`` depends on."""
+    import hashlib
+
+    _, (xt, _) = load_mnist()
+    return hashlib.sha256(np.ascontiguousarray(xt).tobytes() + JUDGE_WEIGHTS.read_bytes()).hexdigest()[:16]
+
+
+def _kept(name: str, shapes: list, compute, shipped: bool = False) -> tuple:
+    """``compute()``'s arrays (a tuple, of ``shapes``), kept in the data folder under ``name`` (``.npy`` for one
+    array, ``.npz`` for several) and read from there while the file holds finite arrays of those shapes; with
+    ``shipped``, ganlib's ``assets/`` is looked in first. A missing or damaged file is computed again; a
+    read-only data folder computes it every time."""
+    import io
+    import zipfile
+
+    from .data import data_dir
+    from .files import ASSETS, atomic_write
+
+    cache = data_dir() / name
+    for path in ((ASSETS / name,) if shipped else ()) + (cache,):
+        try:
+            saved = np.load(path)  # an array for .npy, an archive of arrays for .npz
+            if isinstance(saved, np.ndarray):
+                arrays = (saved,)
+            else:
+                with saved:
+                    arrays = tuple(saved[k] for k in saved.files)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # not there, or damaged: look on, or compute
+            continue
+        if [a.shape for a in arrays] == [tuple(s) for s in shapes] and all(np.isfinite(a).all() for a in arrays):
+            return arrays
+    arrays = tuple(compute())
+    buffer = io.BytesIO()
+    if len(arrays) == 1:
+        np.save(buffer, arrays[0])
+    else:
+        np.savez(buffer, *arrays)
+    try:
+        atomic_write(cache, buffer.getvalue())
+    except OSError:  # a read-only data folder: compute it again next time
+        pass
+    return arrays
 
 
 def _read_only(arrays: tuple) -> tuple:
@@ -309,37 +368,23 @@ def _test_nn_distances() -> np.ndarray:
     name that holds a hash of the digits it was computed from: ganlib ships MNIST's (in ``assets/``, as this
     function computes it), and any other data set's is computed once and kept beside the data."""
     import hashlib
-    import io
-
-    from .data import data_dir
-    from .files import ASSETS, atomic_write
 
     (x, _), (xt, _) = load_mnist()
     digest = hashlib.sha256(np.ascontiguousarray(x).tobytes() + np.ascontiguousarray(xt).tobytes()).hexdigest()[:16]
-    name = f"test_nn_distances-{digest}.npy"
-    cache = data_dir() / name
-    for path in (ASSETS / name, cache):
-        try:
-            saved = np.load(path)
-            if saved.shape == (len(xt),) and np.isfinite(saved).all():
-                return saved
-        except (OSError, ValueError):  # not there, or damaged: the next place, or compute it again
-            pass
-    distances = nearest_train_distance(xt, x)[0]
-    buffer = io.BytesIO()
-    np.save(buffer, distances)
-    try:
-        atomic_write(cache, buffer.getvalue())
-    except OSError:  # a read-only data folder: compute it again next time
-        pass
-    return distances
+    return _kept(f"test_nn_distances-{digest}.npy", [(len(xt),)], lambda: nearest_train_distance(xt, x)[:1],
+                 shipped=True)[0]
 
 
 @functools.lru_cache(maxsize=4)
 def _test_radii(n: int, seed: int) -> np.ndarray:
     """The k-NN radii (k = ``MANIFOLD_K``) of the reference set ``_test_outputs(n, seed)``: the real manifold of
-    precision."""
-    return _knn_radii(_test_outputs(n, seed)[0], MANIFOLD_K)
+    precision (kept beside the data as ``_test_outputs`` is, from ``KEPT_FROM`` digits on)."""
+    def radii():
+        return (_knn_radii(_test_outputs(n, seed)[0], MANIFOLD_K),)
+
+    if n < KEPT_FROM:
+        return radii()[0]
+    return _kept(f"judge_test_radii-{_reference_digest()}-{n}-{seed}.npy", [(n,)], radii)[0]
 
 
 def _figures(feats, probs, test_out, nn=None, threshold=None, labels=None, radii=None) -> dict:

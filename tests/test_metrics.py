@@ -224,6 +224,36 @@ def test_the_shipped_nearest_neighbour_distances_are_mnists_as_computed_here(mni
     np.testing.assert_allclose(metrics.nearest_train_distance(xt[pick], x)[0], shipped[pick], rtol=1e-5)
 
 
+def test_the_judged_reference_digits_are_kept_beside_the_data_and_a_damaged_copy_is_judged_again(mnist, monkeypatch):
+    from ganlib.data import data_dir
+
+    monkeypatch.setattr(metrics, "KEPT_FROM", 20)  # keep 25 digits on disk, as 10,000 are
+    _, (xt, _) = mnist
+    judged = metrics.judge_outputs(xt[metrics._test_order(0)[:25]])
+    before = set(data_dir().glob("judge_test_*"))
+    try:
+        for cached in (metrics._test_outputs, metrics._test_radii):
+            cached.cache_clear()
+        first, radii = metrics._test_outputs(25, 0), metrics._test_radii(25, 0)
+        kept = set(data_dir().glob("judge_test_*")) - before
+        assert sorted(p.name.split("-")[0] for p in kept) == ["judge_test_outputs", "judge_test_radii"]
+        np.testing.assert_allclose(first[0], judged[0], rtol=1e-6)
+        for path in kept:
+            path.write_bytes(b"damaged")
+        for cached in (metrics._test_outputs, metrics._test_radii):
+            cached.cache_clear()
+        again, radii_again = metrics._test_outputs(25, 0), metrics._test_radii(25, 0)  # judged again, kept again
+        assert np.array_equal(again[0], first[0]) and np.array_equal(radii_again, radii)
+        for cached in (metrics._test_outputs, metrics._test_radii):
+            cached.cache_clear()
+        assert np.array_equal(metrics._test_outputs(25, 0)[1], first[1])  # read back from the kept copy
+    finally:
+        for path in set(data_dir().glob("judge_test_*")) - before:
+            path.unlink()
+        for cached in (metrics._test_outputs, metrics._test_radii):
+            cached.cache_clear()
+
+
 def test_the_reference_digits_are_judged_once_and_nobody_can_change_them(mnist):
     # Every epoch's FID and every report compare with the same test digits: judged once per process.
     first = metrics._test_outputs(30, 0)
