@@ -18,21 +18,26 @@ from collections import Counter
 from pathlib import PurePosixPath
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 # Chapters that read what an earlier chapter wrote, run in one process after it: file name -> shared piece.
 TOGETHER = {"04_training.ipynb": "chapters 4 and 5", "05_evaluation.ipynb": "chapters 4 and 5"}
 
 
+def scope_of(nodeid: str) -> str:
+    """The piece of work a test belongs to: its file, or the shared piece of ``TOGETHER``."""
+    path = nodeid.split("::", 1)[0]
+    return TOGETHER.get(PurePosixPath(path).name, path)
+
+
+class OneQueue(LoadScopeScheduling):
+    """``--dist loadfile``, with the chapters of ``TOGETHER`` as one piece of work."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return scope_of(nodeid)
+
+
 def pytest_xdist_make_scheduler(config, log):
-    from xdist.scheduler import LoadScopeScheduling
-
-    class OneQueue(LoadScopeScheduling):
-        """``--dist loadfile``, with the chapters of ``TOGETHER`` as one piece of work."""
-
-        def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return TOGETHER.get(PurePosixPath(path).name, path)
-
     return OneQueue(config, log)
 
 
