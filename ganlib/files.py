@@ -87,3 +87,48 @@ def atomic_save_weights(model, path) -> Path:
     if not str(path).endswith(".weights.h5"):
         raise ValueError(f"{path}: a Keras weights file must end in .weights.h5")
     return _atomic(path, lambda tmp: model.save_weights(tmp), suffix=".part.weights.h5")
+
+
+def kept_arrays(path, shapes: list, compute, also=()) -> tuple:
+    """``compute()``'s numpy arrays, kept at ``path`` (``.npy`` for one array, ``.npz`` for several) and read
+    from there, or from one of the paths ``also`` looked in first, while the file holds finite arrays of
+    ``shapes``. A missing or damaged file is computed again and written (atomically); a read-only folder
+    computes it every time.
+
+    Args:
+        path: where to keep the arrays.
+        shapes: the arrays' shapes, in order.
+        compute: a function returning the arrays (a tuple or list).
+        also: paths to read first (such as a copy shipped with ganlib), never written.
+
+    Returns:
+        tuple: the arrays.
+    """
+    import io
+    import zipfile
+
+    import numpy as np
+
+    for place in (*also, path):
+        try:
+            saved = np.load(place)  # an array for .npy, an archive of arrays for .npz
+            if isinstance(saved, np.ndarray):
+                arrays = (saved,)
+            else:
+                with saved:
+                    arrays = tuple(saved[k] for k in saved.files)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # not there, or damaged: look on, or compute
+            continue
+        if [a.shape for a in arrays] == [tuple(s) for s in shapes] and all(np.isfinite(a).all() for a in arrays):
+            return arrays
+    arrays = tuple(compute())
+    buffer = io.BytesIO()
+    if len(arrays) == 1:
+        np.save(buffer, arrays[0])
+    else:
+        np.savez(buffer, *arrays)
+    try:
+        atomic_write(path, buffer.getvalue())
+    except OSError:  # a read-only folder: compute it again next time
+        pass
+    return arrays

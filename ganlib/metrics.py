@@ -309,40 +309,12 @@ def _reference_digest() -> str:
 
 
 def _kept(name: str, shapes: list, compute, shipped: bool = False) -> tuple:
-    """``compute()``'s arrays (a tuple, of ``shapes``), kept in the data folder under ``name`` (``.npy`` for one
-    array, ``.npz`` for several) and read from there while the file holds finite arrays of those shapes; with
-    ``shipped``, ganlib's ``assets/`` is looked in first. A missing or damaged file is computed again; a
-    read-only data folder computes it every time."""
-    import io
-    import zipfile
-
+    """``compute()``'s arrays of ``shapes``, kept in the data folder under ``name`` (``files.kept_arrays``); with
+    ``shipped``, ganlib's ``assets/`` is looked in first."""
     from .data import data_dir
-    from .files import ASSETS, atomic_write
+    from .files import ASSETS, kept_arrays
 
-    cache = data_dir() / name
-    for path in ((ASSETS / name,) if shipped else ()) + (cache,):
-        try:
-            saved = np.load(path)  # an array for .npy, an archive of arrays for .npz
-            if isinstance(saved, np.ndarray):
-                arrays = (saved,)
-            else:
-                with saved:
-                    arrays = tuple(saved[k] for k in saved.files)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # not there, or damaged: look on, or compute
-            continue
-        if [a.shape for a in arrays] == [tuple(s) for s in shapes] and all(np.isfinite(a).all() for a in arrays):
-            return arrays
-    arrays = tuple(compute())
-    buffer = io.BytesIO()
-    if len(arrays) == 1:
-        np.save(buffer, arrays[0])
-    else:
-        np.savez(buffer, *arrays)
-    try:
-        atomic_write(cache, buffer.getvalue())
-    except OSError:  # a read-only data folder: compute it again next time
-        pass
-    return arrays
+    return kept_arrays(data_dir() / name, shapes, compute, also=(ASSETS / name,) if shipped else ())
 
 
 def _read_only(arrays: tuple) -> tuple:
