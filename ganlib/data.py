@@ -346,3 +346,52 @@ def load_images(path, size: int = IMAGE_SIZE, invert: bool = False):
         y = np.array([label for label, _ in files], dtype="int64")
         names = [d.name for d in class_dirs]
     return (255 - x if invert else x), y, names
+
+
+def training_data(config, x=None, y=None):
+    """A run's training images and labels, checked (or loaded, for MNIST), less the ``config.validation``
+    held-out images: what ``training.train`` trains on.
+
+    Args:
+        config: the run's ``GANConfig`` (its ``n_train``, ``validation``, ``seed``, ``batch_size`` and
+            conditioning).
+        x: float32 images (N, 28, 28, 1) in [-1, 1], or None for MNIST's training digits.
+        y: int labels (N,) of ``x`` (a conditional GAN needs them), or None.
+
+    Returns:
+        tuple: ``(x, y, held_out)``: the images float32 (n, 28, 28, 1), their labels int (n,) or None for an
+        unconditional GAN, and the held-out images uint8 (validation, 28, 28) or None.
+    """
+    v = config.validation
+    if x is None:
+        x, y = training_set(config.n_train, seed=config.seed, hold_out=v)
+        held_out = held_out_set(v)[0] if v else None
+    else:
+        if v >= len(x):
+            raise ValueError(f"GANConfig.validation={v} holds out all {len(x)} training images: hold out fewer.")
+        # Like MNIST's: the last images are held out, then n_train are taken from the rest.
+        held_out = to_uint8(x[len(x) - v:]) if v else None
+        x, y = x[:len(x) - v], None if y is None else y[:len(y) - v]
+        if config.n_train is not None:
+            x, y = x[: config.n_train], None if y is None else y[: config.n_train]
+    classes = config.conditioning.size
+    if not config.labelled:
+        y = None
+    elif y is None:
+        raise ValueError("a conditional GAN needs the labels of the training images: train(config, out, x, y=labels).")
+    else:
+        y = np.asarray(y)
+        if y.shape != (len(x),) or y.min() < 0 or y.max() >= classes:
+            raise ValueError(f"labels must be ints 0 to {classes - 1}, one per image: got shape {y.shape}, "
+                             f"range {y.min()} to {y.max()} for {len(x)} images.")
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
+        raise ValueError(f"training images must have shape (N, 28, 28, 1), got {x.shape}: use "
+                         "ganlib.data.to_model_range on uint8 images (N, 28, 28).")
+    if not np.isfinite(x).all():
+        raise ValueError(f"the training images contain {int((~np.isfinite(x)).sum())} NaN or infinite values: "
+                         "clean or reload the data (ganlib.data.load_images reports such files).")
+    if len(x) < config.batch_size:
+        raise ValueError(f"{len(x)} training images are fewer than one batch of {config.batch_size}: use more "
+                         "images or a smaller batch_size.")
+    return x, y, held_out

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from . import runs
@@ -34,7 +33,7 @@ from .callbacks import (
     tensorboard_callbacks,
 )
 from .config import GANConfig
-from .data import held_out_set, make_dataset, to_uint8, training_set
+from .data import make_dataset, training_data
 from .gan import GAN, adopt, build_gan, class_name
 from .optim import Adam
 from .runtime import NativeStderrFilter
@@ -173,7 +172,7 @@ def _train_locked(config, out_dir, x, y, callbacks, verbose, strategy, keep_best
     if done:
         result.stopped = "already done"
     else:
-        x, y, held_out = _training_data(config, x, y)
+        x, y, held_out = training_data(config, x, y)
         for callback in callbacks:
             if held_out is not None and hasattr(callback, "use_reference"):
                 callback.use_reference(held_out)  # a FIDCallback scores against the held-out digits
@@ -238,45 +237,6 @@ def _resume_or_start(config: GANConfig, out_dir: Path, model_class: str) -> runs
                              "folder, or delete this one to start over.")
     runs.write_config(out_dir, config)
     return state if state is not None else runs.RunState(model=model_class)
-
-
-def _training_data(config: GANConfig, x, y):
-    """Check (or load) the training images float32 (N, 28, 28, 1) in [-1, 1] and, for a conditional GAN,
-    their int labels (N,), less the ``config.validation`` held-out images; returns ``(x, y, held_out)``, y None
-    for an unconditional GAN, held_out uint8 (validation, 28, 28) or None."""
-    v = config.validation
-    if x is None:
-        x, y = training_set(config.n_train, seed=config.seed, hold_out=v)
-        held_out = held_out_set(v)[0] if v else None
-    else:
-        if v >= len(x):
-            raise ValueError(f"GANConfig.validation={v} holds out all {len(x)} training images: hold out fewer.")
-        # Like MNIST's: the last images are held out, then n_train are taken from the rest.
-        held_out = to_uint8(x[len(x) - v:]) if v else None
-        x, y = x[:len(x) - v], None if y is None else y[:len(y) - v]
-        if config.n_train is not None:
-            x, y = x[: config.n_train], None if y is None else y[: config.n_train]
-    classes = config.conditioning.size
-    if not config.labelled:
-        y = None
-    elif y is None:
-        raise ValueError("a conditional GAN needs the labels of the training images: train(config, out, x, y=labels).")
-    else:
-        y = np.asarray(y)
-        if y.shape != (len(x),) or y.min() < 0 or y.max() >= classes:
-            raise ValueError(f"labels must be ints 0 to {classes - 1}, one per image: got shape {y.shape}, "
-                             f"range {y.min()} to {y.max()} for {len(x)} images.")
-    x = np.asarray(x)
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise ValueError(f"training images must have shape (N, 28, 28, 1), got {x.shape}: use "
-                         "ganlib.data.to_model_range on uint8 images (N, 28, 28).")
-    if not np.isfinite(x).all():
-        raise ValueError(f"the training images contain {int((~np.isfinite(x)).sum())} NaN or infinite values: "
-                         "clean or reload the data (ganlib.data.load_images reports such files).")
-    if len(x) < config.batch_size:
-        raise ValueError(f"{len(x)} training images are fewer than one batch of {config.batch_size}: use more "
-                         "images or a smaller batch_size.")
-    return x, y, held_out
 
 
 def _dataset(config: GANConfig, x, y, first_epoch: int, strategy):
