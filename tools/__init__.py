@@ -3,6 +3,7 @@
 - ``python -m tools.edition SOLVED_DIR OUT_DIR``: the student edition of the solved chapters (``make student``);
 - ``python -m tools.cards RUN``: a shipped generator's model card (``make pretrained`` runs it);
 - ``python -m tools.badges URL``: the course's public address, and the Colab badges and install lines from it.
+- ``pytest -p tools.one_queue -n 2 …``: ``make test``'s queue of chapters and tests on two processes.
 """
 
 

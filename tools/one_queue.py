@@ -1,7 +1,7 @@
 """A pytest plugin that lets ``make test`` run the tests and the chapters in one queue on two processes:
 
     pytest -p tools.one_queue -n 2 --dist loadfile --no-loadscope-reorder --nbval-lax \\
-        --nbval-kernel-name ganlib-wheel build/away/08_failures.ipynb ... tests
+        --nbval-kernel-name ganlib-wheel build/away/04_training.ipynb ... tests
 
 Each process takes whole files: a chapter runs top to bottom in one kernel, as a student runs it, and a test
 file's tests run together. Chapters 4 and 5 go to the same process, in that order, as one piece of work:
