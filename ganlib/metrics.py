@@ -290,30 +290,32 @@ def _test_outputs(n: int, seed: int):
     judge's weights."""
     _, (xt, _) = load_mnist()
 
-    def judged():
-        return judge_outputs(xt[_test_order(seed)[:n]])
+    return _read_only(_kept(f"judge_test_outputs-{_reference_digest()}-{n}-{seed}.npz", [(n, FEATURES), (n, 10)],
+                            lambda: judge_outputs(xt[_test_order(seed)[:n]]), keep=n >= KEPT_FROM))
 
-    if n < KEPT_FROM:
-        return _read_only(judged())
-    return _read_only(_kept(f"judge_test_outputs-{_reference_digest()}-{n}-{seed}.npz",
-                            [(n, FEATURES), (n, 10)], judged))
+
+def _digest(*parts) -> str:
+    """A short hash of arrays and bytes, for the names of files computed from them."""
+    import hashlib
+
+    data = b"".join(p if isinstance(p, bytes) else np.ascontiguousarray(p).tobytes() for p in parts)
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=1)
 def _reference_digest() -> str:
     """A hash of the test digits and the judge's weights file: what ``_test_outputs`` depends on."""
-    import hashlib
-
-    _, (xt, _) = load_mnist()
-    return hashlib.sha256(np.ascontiguousarray(xt).tobytes() + JUDGE_WEIGHTS.read_bytes()).hexdigest()[:16]
+    return _digest(load_mnist()[1][0], JUDGE_WEIGHTS.read_bytes())
 
 
-def _kept(name: str, shapes: list, compute, shipped: bool = False) -> tuple:
+def _kept(name: str, shapes: list, compute, shipped: bool = False, keep: bool = True) -> tuple:
     """``compute()``'s arrays of ``shapes``, kept in the data folder under ``name`` (``files.kept_arrays``); with
-    ``shipped``, ganlib's ``assets/`` is looked in first."""
+    ``shipped``, ganlib's ``assets/`` is looked in first; without ``keep``, computed and not kept."""
     from .data import data_dir
     from .files import ASSETS, kept_arrays
 
+    if not keep:
+        return tuple(compute())
     return kept_arrays(data_dir() / name, shapes, compute, also=(ASSETS / name,) if shipped else ())
 
 
@@ -339,11 +341,8 @@ def _test_nn_distances() -> np.ndarray:
     Computing it compares 10,000 × 60,000 images (15 to 30 seconds on a laptop CPU), so it is kept under a
     name that holds a hash of the digits it was computed from: ganlib ships MNIST's (in ``assets/``, as this
     function computes it), and any other data set's is computed once and kept beside the data."""
-    import hashlib
-
     (x, _), (xt, _) = load_mnist()
-    digest = hashlib.sha256(np.ascontiguousarray(x).tobytes() + np.ascontiguousarray(xt).tobytes()).hexdigest()[:16]
-    return _kept(f"test_nn_distances-{digest}.npy", [(len(xt),)], lambda: nearest_train_distance(xt, x)[:1],
+    return _kept(f"test_nn_distances-{_digest(x, xt)}.npy", [(len(xt),)], lambda: nearest_train_distance(xt, x)[:1],
                  shipped=True)[0]
 
 
@@ -351,12 +350,8 @@ def _test_nn_distances() -> np.ndarray:
 def _test_radii(n: int, seed: int) -> np.ndarray:
     """The k-NN radii (k = ``MANIFOLD_K``) of the reference set ``_test_outputs(n, seed)``: the real manifold of
     precision (kept beside the data as ``_test_outputs`` is, from ``KEPT_FROM`` digits on)."""
-    def radii():
-        return (_knn_radii(_test_outputs(n, seed)[0], MANIFOLD_K),)
-
-    if n < KEPT_FROM:
-        return radii()[0]
-    return _kept(f"judge_test_radii-{_reference_digest()}-{n}-{seed}.npy", [(n,)], radii)[0]
+    return _kept(f"judge_test_radii-{_reference_digest()}-{n}-{seed}.npy", [(n,)],
+                 lambda: (_knn_radii(_test_outputs(n, seed)[0], MANIFOLD_K),), keep=n >= KEPT_FROM)[0]
 
 
 def _figures(feats, probs, test_out, nn=None, threshold=None, labels=None, radii=None) -> dict:

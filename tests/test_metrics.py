@@ -211,13 +211,10 @@ def test_the_test_digits_nearest_neighbour_distances_are_kept_and_a_damaged_copy
 
 
 def test_the_shipped_nearest_neighbour_distances_are_mnists_as_computed_here(mnist):
-    import hashlib
-
     from ganlib.files import ASSETS
 
     (x, _), (xt, _) = mnist
-    digest = hashlib.sha256(np.ascontiguousarray(x).tobytes() + np.ascontiguousarray(xt).tobytes()).hexdigest()[:16]
-    shipped = np.load(ASSETS / f"test_nn_distances-{digest}.npy")  # named by the hash of the digits: these ones
+    shipped = np.load(ASSETS / f"test_nn_distances-{metrics._digest(x, xt)}.npy")  # named by these digits' hash
     metrics._test_nn_distances.cache_clear()
     assert np.array_equal(metrics._test_nn_distances(), shipped)
     pick = np.random.default_rng(0).choice(len(xt), 200, replace=False)
@@ -231,27 +228,28 @@ def test_the_judged_reference_digits_are_kept_beside_the_data_and_a_damaged_copy
     _, (xt, _) = mnist
     judged = metrics.judge_outputs(xt[metrics._test_order(0)[:25]])
     before = set(data_dir().glob("judge_test_*"))
-    try:
+
+    def forget():  # what this process keeps in memory, so that the next call reads the disk or judges again
         for cached in (metrics._test_outputs, metrics._test_radii):
             cached.cache_clear()
+
+    try:
+        forget()
         first, radii = metrics._test_outputs(25, 0), metrics._test_radii(25, 0)
         kept = set(data_dir().glob("judge_test_*")) - before
         assert sorted(p.name.split("-")[0] for p in kept) == ["judge_test_outputs", "judge_test_radii"]
         np.testing.assert_allclose(first[0], judged[0], rtol=1e-6)
         for path in kept:
             path.write_bytes(b"damaged")
-        for cached in (metrics._test_outputs, metrics._test_radii):
-            cached.cache_clear()
+        forget()
         again, radii_again = metrics._test_outputs(25, 0), metrics._test_radii(25, 0)  # judged again, kept again
         assert np.array_equal(again[0], first[0]) and np.array_equal(radii_again, radii)
-        for cached in (metrics._test_outputs, metrics._test_radii):
-            cached.cache_clear()
+        forget()
         assert np.array_equal(metrics._test_outputs(25, 0)[1], first[1])  # read back from the kept copy
     finally:
         for path in set(data_dir().glob("judge_test_*")) - before:
             path.unlink()
-        for cached in (metrics._test_outputs, metrics._test_radii):
-            cached.cache_clear()
+        forget()
 
 
 def test_the_reference_digits_are_judged_once_and_nobody_can_change_them(mnist):
