@@ -98,6 +98,15 @@ FIXES = {
 # per-epoch FID shows a trend.
 BUDGET = {"epochs": 4, "n_train": 4000}
 QUICK_BUDGET = {"epochs": 4, "n_train": 2000}
+# Samples the judge scores: after each epoch of a lab run (the FID curve) and in its final report. Quick mode
+# halves both: its runs are too short for the difference to matter, and the tests run nine of them.
+FID_SAMPLES, REPORT_SAMPLES = 1000, 2000
+
+
+def lab_samples() -> tuple[int, int]:
+    """How many samples the judge scores after each epoch of a lab run, and in ``lab_report``: ``FID_SAMPLES``
+    and ``REPORT_SAMPLES``, halved in quick mode."""
+    return (FID_SAMPLES // 2, REPORT_SAMPLES // 2) if quick_mode() else (FID_SAMPLES, REPORT_SAMPLES)
 
 
 def lab_changes(failure: str, fix: str = "none") -> dict:
@@ -179,11 +188,11 @@ class LabRun:
     discriminator: object = None
     train_digits: np.ndarray | None = None
     seconds: float = 0.0
-    fid_samples: int = 1000
+    fid_samples: int = FID_SAMPLES
 
 
 def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoch=None, every: int | None = 5,
-            fid_samples: int = 1000, verbose: int = 0, seed: int | None = None) -> LabRun:
+            fid_samples: int | None = None, verbose: int = 0, seed: int | None = None) -> LabRun:
     """Train one lab run in ``out_dir`` (resumes like any run) and record its symptoms.
 
     Args:
@@ -194,7 +203,7 @@ def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoc
         on_epoch: called with the ``LabRun`` recorded so far (and the Keras model) after each epoch, or None.
         every: keep every ``every``-th step's values; None: keep none, and run the course's several steps per
             Keras call (the same steps, faster; for benchmarks, which need only the epochs).
-        fid_samples: samples scored by the judge after each epoch.
+        fid_samples: samples scored by the judge after each epoch; None: ``lab_samples()[0]``.
         verbose: Keras's progress output.
         seed: the run's seed (weights, noise, data order and the digits a memorisation run sees); None: the
             recipe's.
@@ -209,6 +218,7 @@ def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoc
     from .training import StepLog, train
 
     config = lab_config(failure, fix, budget)
+    fid_samples = fid_samples or lab_samples()[0]
     if seed is not None:
         config = dataclasses.replace(config, seed=seed)
     if every is None:
@@ -268,7 +278,7 @@ def copy_threshold(train_digits, n: int = 10000) -> float:
     return float(np.quantile(nearest_train_distance(test[:n], train_digits)[0], COPY_QUANTILE))
 
 
-def lab_report(run: LabRun, n: int = 2000, seed: int = 0) -> dict:
+def lab_report(run: LabRun, n: int | None = None, seed: int = 0) -> dict:
     """The run's final symptoms, from ``n`` samples and the last epoch's logs.
 
     Returns ``{"fid", "classifier_score", "classes_covered", "class_histogram" (10,), "recall", "precision",
@@ -281,7 +291,7 @@ def lab_report(run: LabRun, n: int = 2000, seed: int = 0) -> dict:
 
     Args:
         run: a ``LabRun``.
-        n: samples to score.
+        n: samples to score; None: ``lab_samples()[1]``.
         seed: their noise's seed.
 
     Returns:
@@ -291,6 +301,7 @@ def lab_report(run: LabRun, n: int = 2000, seed: int = 0) -> dict:
     from .data import load_mnist
     from .training import generate
 
+    n = n or lab_samples()[1]
     images = generate(run.generator, n, seed=seed)
     feats, probs = metrics.judge_outputs(images)
     test_feats = metrics._test_outputs(n, seed)[0]

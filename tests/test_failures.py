@@ -120,3 +120,10 @@ def test_failure_lab_widget_trains_and_draws_each_epoch(tmp_path):
     assert lab.plot.value[:8] == b"\x89PNG\r\n\x1a\n" and "epoch 1" in lab.status.value
     assert "recall" in lab.status.value and not lab.train_button.disabled
     assert (tmp_path / "divergence" / "R1-penalty" / "state.json").exists()
+
+
+def test_quick_mode_halves_the_samples_a_lab_run_is_judged_on(monkeypatch):
+    monkeypatch.setenv("GANLIB_QUICK", "0")
+    assert failures.lab_samples() == (failures.FID_SAMPLES, failures.REPORT_SAMPLES) == (1000, 2000)
+    monkeypatch.setenv("GANLIB_QUICK", "1")
+    assert failures.lab_samples() == (500, 1000)
