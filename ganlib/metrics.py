@@ -263,11 +263,20 @@ def nearest_train_distance(images, train_images) -> tuple[np.ndarray, np.ndarray
     """
     a = np.asarray(images, "float32").reshape(len(images), -1) / 255.0
     b = np.asarray(train_images, "float32").reshape(len(train_images), -1) / 255.0
+    a_sq, b_sq, bt = (a ** 2).sum(1), (b ** 2).sum(1), np.ascontiguousarray(b.T)
     dist = np.empty(len(a), "float32")
     idx = np.empty(len(a), "int64")
-    for start, d in _pairwise_sq(a, b, chunk=1024):
-        idx[start:start + len(d)] = d.argmin(1)
-        dist[start:start + len(d)] = np.sqrt(d[np.arange(len(d)), idx[start:start + len(d)]])
+    # The nearest image is the argmin of |b|² - 2 a·b (|a|² is the same along a row), computed in place: against
+    # 60,000 training digits each block's distances fill a large array, and every temporary copy of it costs
+    # as much as the product itself. Blocks of 256 rows keep that array small.
+    for start in range(0, len(a), 256):
+        block = slice(start, start + 256)
+        d = a[block] @ bt
+        d *= -2
+        d += b_sq
+        idx[block] = d.argmin(1)
+        nearest = d[np.arange(len(d)), idx[block]] + a_sq[block]
+        dist[block] = np.sqrt(np.maximum(nearest, 0))
     return dist, idx
 
 
