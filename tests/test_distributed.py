@@ -14,8 +14,8 @@ from ganlib.runs import RunState, load_generator
 SCRIPT = textwrap.dedent("""
     import json, sys
     import tensorflow as tf
-    if sys.argv[2] == "mirrored":
-        cpu = tf.config.list_physical_devices("CPU")[0]
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    if sys.argv[2] == "mirrored" and not tf.config.get_logical_device_configuration(cpu):  # set once per process
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from ganlib.config import GANConfig
     from ganlib.training import make_strategy, train
@@ -34,16 +34,27 @@ def run(args, env=None, **kw):
                             env={**os.environ, **(env or {})}, **kw)
 
 
+@pytest.fixture(scope="module")
+def mirrored(tmp_path_factory):
+    """One process with two logical CPU devices (they must be set before TensorFlow starts, and starting it
+    is most of a small run's time): one mirrored step beside one step on one device (SAME_STEP's report), then
+    a mirrored run in a folder (SCRIPT's report); the folder and both reports."""
+    folder = tmp_path_factory.mktemp("mirrored")
+    proc = subprocess.run([sys.executable, "-c", SAME_STEP + SCRIPT, str(folder), "mirrored"], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    reports = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    same_step, report = (next(r for r in reports if key in r) for key in ("gap", "replicas"))
+    return folder, same_step, report
+
+
 @pytest.mark.slow
-def test_mirrored_strategy_on_two_logical_devices(tmp_path):
-    proc = run([str(tmp_path), "mirrored"])
-    out, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0
-    report = json.loads(out.strip().splitlines()[-1])
+def test_mirrored_strategy_on_two_logical_devices(mirrored):
+    folder, _, report = mirrored
     assert report["replicas"] == 2
     assert report["step"] == 256 // 32  # the global batch of 32 is split, not doubled
     assert np.isfinite(report["history"][0]["d_loss"]) and np.isfinite(report["history"][0]["g_loss"])
-    assert RunState.load(tmp_path).epoch == 1
+    assert RunState.load(folder).epoch == 1
 
 
 def free_port():
@@ -94,10 +105,8 @@ SAME_STEP = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_one_mirrored_step_on_two_devices_equals_one_step_on_one(tmp_path):
+def test_one_mirrored_step_on_two_devices_equals_one_step_on_one(mirrored):
     """The same global batch, split over two replicas, updates every weight as one device does."""
-    proc = subprocess.run([sys.executable, "-c", SAME_STEP], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report = mirrored[1]
     assert report["moved"] > 1e-4  # the step did change the weights
     assert report["gap"] < 1e-5, report
