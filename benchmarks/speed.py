@@ -52,11 +52,14 @@ def throughput(config, x, steps: int) -> float:
 
 def timed_fit(gan, dataset, config, steps: int) -> float:
     """Seconds ``fit`` takes for ``steps`` steps, as ``train`` runs them (Keras running
-    ``training.execution_steps`` of them per call), after a warm-up call that traces the step."""
+    ``training.execution_steps`` of them per call), after a warm-up call that traces the step (traced again
+    only when the number of steps per call changes)."""
     from ganlib.training import execution_steps
 
-    gan.steps_per_execution = execution_steps(config.steps_per_execution, steps)
-    gan.make_train_function(force=True)  # the compiled loop holds the number of steps per call
+    per_call = execution_steps(config.steps_per_execution, steps)
+    if per_call != gan.steps_per_execution or gan.train_function is None:
+        gan.steps_per_execution = per_call
+        gan.make_train_function(force=True)  # the compiled loop holds the number of steps per call
     gan.fit(dataset, epochs=1, steps_per_epoch=gan.steps_per_execution, verbose=0, shuffle=False)
     start = time.perf_counter()
     gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
@@ -327,7 +330,8 @@ def panel_preview(config) -> list:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rounds", type=int, default=3, help="alternating throughput rounds per recipe")
-    p.add_argument("--images", type=int, default=15360, help="images per throughput measurement")
+    p.add_argument("--images", type=int, default=15360,
+                   help="images per throughput measurement (at least one batch of each recipe)")
     p.add_argument("--budgets", type=float, nargs="*", default=[1, 2, 5], help="minutes, ascending")
     p.add_argument("--ladders", nargs="*", choices=["course", "conditional"], default=["course", "conditional"],
                    help="which recipes get a time-to-quality ladder")
@@ -355,7 +359,7 @@ def main(argv=None) -> int:
     rates = {name: [] for name in recipes}
     for r in range(args.rounds):
         for name, config in recipes.items():
-            rate = throughput(config, x, max(5, args.images // config.batch_size))
+            rate = throughput(config, x, max(1, args.images // config.batch_size))
             rates[name].append(rate)
             print(f"round {r + 1}: {name:<9} {rate:8.0f} images/s", flush=True)
     median = {name: statistics.median(v) for name, v in rates.items()}
