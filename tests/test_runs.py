@@ -230,35 +230,49 @@ def test_killed_between_the_state_and_the_generator_the_generator_is_behind_neve
     assert same(generator_file(), two)
 
 
+# Loads each .keras file given (with the inputs file and the output file after it) and draws from it, in a
+# process that never imports ganlib.
 WITHOUT_GANLIB = textwrap.dedent("""
     import sys
     import keras
     import numpy as np
-    model = keras.saving.load_model(sys.argv[1], safe_mode=True)  # safe mode: no code from the file runs
-    inputs = dict(np.load(sys.argv[2]))
-    out = model([inputs[name] for name in ("noise", "labels", "code") if name in inputs], training=False)
-    np.save(sys.argv[3], np.asarray(out))
+    for path, inputs, out in zip(*[iter(sys.argv[1:])] * 3):
+        model = keras.saving.load_model(path, safe_mode=True)  # safe mode: no code from the file runs
+        fed = dict(np.load(inputs))
+        np.save(out, np.asarray(model([fed[name] for name in ("noise", "labels", "code") if name in fed],
+                                      training=False)))
     assert "ganlib" not in sys.modules
 """)
+SHIPPED_RUNS = ["pretrained", "pretrained-conditional"]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["pretrained", "pretrained-conditional"])
-def test_the_shipped_keras_files_draw_what_ganlib_draws_without_ganlib(name, tmp_path):
+@pytest.fixture(scope="module")
+def drawn_without_ganlib(tmp_path_factory):
+    """What each shipped generator.keras draws in a process without ganlib (one process for both: starting
+    it is most of the time), beside what ganlib's generator draws from the same inputs: name → (drawn, expected)."""
     from ganlib.models import conditioning_of
     from ganlib.training import fixed_noise, generator_inputs
 
-    generator = runs.load_generator(name)
-    kind = conditioning_of(generator).kind
-    noise = fixed_noise(generator.inputs[0].shape[-1], 20)
-    fed = generator_inputs(generator, noise)
-    inputs = {"noise": noise} if kind == "none" else {"noise": noise, kind: fed[1]}
-    np.savez(tmp_path / "inputs.npz", **inputs)
-    proc = subprocess.run([sys.executable, "-c", WITHOUT_GANLIB, str(runs.run_folder(name) / "generator.keras"),
-                           str(tmp_path / "inputs.npz"), str(tmp_path / "out.npy")], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+    folder, expected, jobs = tmp_path_factory.mktemp("without-ganlib"), {}, []
+    for name in SHIPPED_RUNS:
+        generator = runs.load_generator(name)
+        kind = conditioning_of(generator).kind
+        noise = fixed_noise(generator.inputs[0].shape[-1], 20)
+        fed = generator_inputs(generator, noise)
+        np.savez(folder / f"{name}.npz", **({"noise": noise} if kind == "none" else {"noise": noise, kind: fed[1]}))
+        expected[name] = generator(fed, training=False)
+        jobs += [str(runs.run_folder(name) / "generator.keras"), str(folder / f"{name}.npz"), str(folder / name)]
+    proc = subprocess.run([sys.executable, "-c", WITHOUT_GANLIB, *jobs], capture_output=True, text=True, timeout=300,
+                          cwd=folder)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), generator(fed, training=False), atol=1e-5)
+    return {name: (np.load(folder / f"{name}.npy"), expected[name]) for name in SHIPPED_RUNS}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SHIPPED_RUNS)
+def test_the_shipped_keras_files_draw_what_ganlib_draws_without_ganlib(name, drawn_without_ganlib):
+    drawn, expected = drawn_without_ganlib[name]
+    np.testing.assert_allclose(drawn, expected, atol=1e-5)
 
 
 @pytest.mark.slow
