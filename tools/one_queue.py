@@ -7,9 +7,9 @@ Each process takes whole files: a chapter runs top to bottom in one kernel, as a
 file's tests run together. Chapters 4 and 5 go to the same process, in that order, as one piece of work:
 chapter 5 evaluates the run that chapter 4 trains. This plugin also orders the files so that long work starts
 first and short work fills in at the end, which keeps both cores busy to the last test: the chapters as the
-command line names them (the longest first), then the test files by how many slow tests they hold (``slow``
-marker), most first. Two processes on two cores and nothing else beside them: each runs about as fast as it
-runs alone.
+command line names them (the longest first), then the test files by how many browser tests and then slow
+tests they hold (``browser`` and ``slow`` markers), most first. Two processes on two cores and nothing else
+beside them: each runs about as fast as it runs alone.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ def pytest_xdist_make_scheduler(config, log):
 @pytest.hookimpl(trylast=True)  # after the other plugins have chosen the items
 def pytest_collection_modifyitems(config, items):
     slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
+    # A browser test starts a JupyterLab server, a browser and a kernel that trains: a few of them outlast a
+    # file of many slow tests, so such a file goes first.
+    browser = Counter(item.path for item in items if item.get_closest_marker("browser"))
     first_seen = {}
     for item in items:
         first_seen.setdefault(item.path, len(first_seen))
@@ -51,6 +54,6 @@ def pytest_collection_modifyitems(config, items):
     def order(item):
         if item.path.suffix == ".ipynb":
             return (0, first_seen[item.path])
-        return (1, -slow[item.path], first_seen[item.path])
+        return (1, -browser[item.path], -slow[item.path], first_seen[item.path])
 
     items.sort(key=order)  # stable: each file keeps its own order
