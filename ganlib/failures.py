@@ -97,7 +97,7 @@ FIXES = {
 # seconds on a laptop CPU), long enough for every failure to show its symptom, in four epochs so that the
 # per-epoch FID shows a trend.
 BUDGET = {"epochs": 4, "n_train": 4000}
-QUICK_BUDGET = {"epochs": 4, "n_train": 2000}
+QUICK_BUDGET = {"epochs": 4, "n_train": 1500}
 # Samples the judge scores: after each epoch of a lab run (the FID curve) and in its final report. Quick mode
 # halves both: its runs are too short for the difference to matter, and the tests run nine of them.
 FID_SAMPLES, REPORT_SAMPLES = 1000, 2000
