@@ -21,14 +21,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup dev course test test-fast test-explorers test-instructor lab data clean student benchmark pretrained pretrained-conditional \
+.PHONY: setup dev course test test-wheel test-fast test-explorers test-instructor lab data clean student benchmark pretrained pretrained-conditional \
 	browser wheel site
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
@@ -100,11 +102,11 @@ TESTED := $(patsubst notebooks/solutions/%,%,$(sort $(wildcard notebooks/solutio
 CHAPTER_ORDER := 04 05 08 06 07 03 02 01
 DURATIONS ?= 15
 CHAPTERS := $(foreach n,$(CHAPTER_ORDER),$(addprefix $(AWAY)/,$(filter $(n)_%,$(TESTED)))) $(AWAY)/index.ipynb
-test: dev data
+test:
+	@$(MAKE) --no-print-directory -j2 dev data test-wheel  # the test tools, the data and the wheel, side by side
 	$(BIN)/ruff check ganlib tests benchmarks tools
 	@mkdir -p build/test-logs
-	rm -rf build/lib build/bdist.* build/wheel $(WHEEL_ENV) $(AWAY) $(KERNELS)  # setuptools' staging keeps modules that left ganlib
-	$(BIN)/python -m pip wheel --no-deps --quiet -w build/wheel .
+	rm -rf $(WHEEL_ENV) $(AWAY) $(KERNELS)
 	$(call borrowing-env,$(WHEEL_ENV))
 	$(BIN)/python -m pip --python $(WHEEL_ENV)/bin/python install --no-deps --quiet build/wheel/ganlib-*.whl
 	mkdir -p $(KERNELS)/kernels/ganlib-wheel && printf '{"argv": ["%s", "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "Python 3 (ganlib from its wheel)", "language": "python"}\n' \
@@ -118,6 +120,13 @@ test: dev data
 	  -p no:cacheprovider -p tools.one_queue -n 2 --dist loadfile --no-loadscope-reorder --durations=$(DURATIONS) \
 	  --nbval-lax --nbval-kernel-name ganlib-wheel --nbval-cell-timeout=900 $(CHAPTERS) tests \
 	  > build/test-logs/tests.log 2>&1; status=$$?; cat build/test-logs/tests.log; exit $$status
+
+# The wheel of this checkout for make test's chapters, built afresh each time (setuptools' staging in build/lib
+# keeps modules that have left ganlib). It needs only the new environment's pip, so it is built while the
+# pinned packages install.
+test-wheel: | $(BIN)/python
+	rm -rf build/lib build/bdist.* build/wheel
+	$(BIN)/python -m pip wheel --no-deps --quiet -w build/wheel .
 
 # The tests marked slow (training, benchmarks, other processes), browser or network are left out: see pyproject.toml.
 test-fast: dev data
