@@ -35,3 +35,18 @@ def test_chapter_5_is_one_piece_of_work_with_chapter_4_and_every_other_file_its_
     assert scope("build/away/04_training.ipynb::Cell 3") == scope("build/away/05_evaluation.ipynb::Cell 0")
     assert scope("build/away/06_conditional_gan.ipynb::Cell 0") == "build/away/06_conditional_gan.ipynb"
     assert scope("tests/test_runs.py::test_x[a]") == scope("tests/test_runs.py::test_y") != scope("tests/t.py::z")
+
+
+def test_workers_that_leave_at_once_lose_no_result(tmp_path):
+    """The plugin ends each xdist worker with os._exit once pytest is done with it: every result still arrives,
+    a failure still fails the run."""
+    import subprocess
+    import sys
+
+    (tmp_path / "test_a.py").write_text("def test_fails():\n    assert 1 == 2\n\n\ndef test_passes():\n    pass\n")
+    (tmp_path / "test_b.py").write_text("def test_passes_too():\n    pass\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tools.one_queue",
+                           "-n", "2", "--dist", "loadfile", "--rootdir", str(tmp_path), str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    assert "1 failed, 2 passed" in proc.stdout and "crashed" not in proc.stdout, proc.stdout[-2000:]
