@@ -150,8 +150,12 @@ def _pairwise_sq(a, b, chunk: int = 2048):
     b_sq = (b ** 2).sum(1)
     for start in range(0, len(a), chunk):
         block = a[start:start + chunk]
-        d = (block ** 2).sum(1)[:, None] + b_sq[None, :] - 2 * block @ b.T
-        yield start, np.maximum(d, 0)
+        # In place, in the order |a|² + |b|² - 2 a·b: against 60,000 training digits a block's distances fill a
+        # large array, and each temporary copy of it costs about as much as the product itself.
+        d = block @ b.T
+        d *= -2
+        d += np.add.outer((block ** 2).sum(1), b_sq)
+        yield start, np.maximum(d, 0, out=d)
 
 
 # The k of precision and recall's k-NN manifolds (Kynkäänniemi et al. 2019 use 3).
@@ -263,20 +267,11 @@ def nearest_train_distance(images, train_images) -> tuple[np.ndarray, np.ndarray
     """
     a = np.asarray(images, "float32").reshape(len(images), -1) / 255.0
     b = np.asarray(train_images, "float32").reshape(len(train_images), -1) / 255.0
-    a_sq, b_sq, bt = (a ** 2).sum(1), (b ** 2).sum(1), np.ascontiguousarray(b.T)
     dist = np.empty(len(a), "float32")
     idx = np.empty(len(a), "int64")
-    # The nearest image is the argmin of |b|² - 2 a·b (|a|² is the same along a row), computed in place: against
-    # 60,000 training digits each block's distances fill a large array, and every temporary copy of it costs
-    # as much as the product itself. Blocks of 256 rows keep that array small.
-    for start in range(0, len(a), 256):
-        block = slice(start, start + 256)
-        d = a[block] @ bt
-        d *= -2
-        d += b_sq
-        idx[block] = d.argmin(1)
-        nearest = d[np.arange(len(d)), idx[block]] + a_sq[block]
-        dist[block] = np.sqrt(np.maximum(nearest, 0))
+    for start, d in _pairwise_sq(a, b, chunk=256):  # blocks of 256 rows keep each block's array small
+        idx[start:start + len(d)] = d.argmin(1)
+        dist[start:start + len(d)] = np.sqrt(d[np.arange(len(d)), idx[start:start + len(d)]])
     return dist, idx
 
 
