@@ -91,8 +91,8 @@ borrowing-env = $(BIN)/python -m tools.borrowing_env $(1)
 # editable install is not among them), each chapter in an empty folder with only the data linked in (this
 # machine cannot reach Keras's dataset host); whatever a chapter reads must come with the wheel. nbval starts
 # each chapter's kernel from the Jupyter kernel "ganlib-wheel" (build/jupyter), which is that environment's
-# Python. GANLIB_WHEEL_CHAPTERS=1 tells pytest so: its own wheel test then checks the wheel's contents and
-# leaves the running of chapter 5 from it to nbval.
+# Python. GANLIB_WHEEL_CHAPTERS=1 tells pytest so (tests/conftest.py): its own wheel test then checks the wheel's
+# contents and leaves the running of chapter 5 from it to nbval, and the drift tests skip their unedited run.
 WHEEL_ENV := build/wheel-env
 AWAY := build/away
 KERNELS := build/jupyter

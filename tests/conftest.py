@@ -6,6 +6,10 @@ import pytest
 os.environ.setdefault("GANLIB_QUICK", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# make test builds the wheel itself and runs every chapter from it, top to bottom, each in an empty folder (nbval
+# in build/away), and says so with this variable: the tests leave to those runs what they would repeat.
+CHAPTERS_FROM_WHEEL = os.environ.get("GANLIB_WHEEL_CHAPTERS") == "1"
+
 
 @pytest.fixture(scope="session")
 def mnist():

@@ -6,17 +6,15 @@ nbval runs the whole chapter (under make test, which runs every chapter, only nb
 again with one side changed: the check must fail.
 """
 import json
-import os
 from pathlib import Path
 
 import pytest
+from conftest import CHAPTERS_FROM_WHEEL
 
 from ganlib.checks import Mismatch
 
 ROOT = Path(__file__).resolve().parents[1]
 TAGS = {"drift-setup", "shown-code", "drift-check"}
-# make test runs every chapter top to bottom (nbval), where a check that finds a difference fails the chapter.
-CHAPTERS_RUN_BY_NBVAL = os.environ.get("GANLIB_WHEEL_CHAPTERS") == "1"
 
 
 def run_chapter(name, tmp_path, edit=None):
@@ -125,7 +123,7 @@ CHAPTERS = [
 @pytest.mark.slow
 def test_chapter_code_agrees_with_ganlib_and_an_edit_on_either_side_is_caught(
         tmp_path, monkeypatch, capsys, name, agreed, chapter_edit, chapter_says, ganlib_edit, ganlib_says):
-    if not CHAPTERS_RUN_BY_NBVAL:  # make test runs each whole chapter, these checks included: no need twice
+    if not CHAPTERS_FROM_WHEEL:  # make test runs each whole chapter, where a failing check fails it: not twice
         run_chapter(name, tmp_path)
         out = capsys.readouterr().out
         assert all(line in out for line in agreed), out

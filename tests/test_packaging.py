@@ -1,6 +1,5 @@
 """The package as pip builds it (``pip install git+…`` on Colab, or a wheel from ``make wheel``)."""
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -8,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import CHAPTERS_FROM_WHEEL
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,11 +23,6 @@ SHIPPED = ("ganlib/runs.py", "ganlib/assets/judge.weights.h5", "ganlib/assets/pr
 def chapter_cells(name, ids):
     cells = {c["id"]: "".join(c["source"]) for c in json.loads((ROOT / "notebooks" / name).read_text())["cells"]}
     return "\n".join(cells[i] for i in ids)
-
-
-# make test builds the wheel itself and runs every chapter from it, each in an empty folder (nbval in build/away);
-# it says so with this variable, and the chapter-5 run below, a part of that, is left to it.
-CHAPTERS_FROM_WHEEL = os.environ.get("GANLIB_WHEEL_CHAPTERS") == "1"
 
 
 @pytest.fixture(scope="module")

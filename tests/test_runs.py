@@ -291,7 +291,7 @@ def test_export_writes_a_keras_file_of_any_run(tiny_config, small_x, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["pretrained", "pretrained-conditional"])
+@pytest.mark.parametrize("name", SHIPPED_RUNS)
 def test_the_shipped_model_cards_are_what_the_card_command_writes(name):
     """A card's figures come from the run's records and the judge: a stale card fails here."""
     from tools.cards import CARD, model_card
@@ -303,7 +303,7 @@ def test_the_shipped_model_cards_are_what_the_card_command_writes(name):
     assert card.startswith("---\nlicense: mit\nlibrary_name: keras")
 
 
-@pytest.mark.parametrize("name", ["pretrained", "pretrained-conditional"])
+@pytest.mark.parametrize("name", SHIPPED_RUNS)
 def test_a_shipped_generator_is_the_course_recipe(name):
     """What the chapters teach is what the shipped generator is: every model and optimisation field equals
     GANConfig()'s (its conditional form for the conditional one); only the run's own fields may differ."""
