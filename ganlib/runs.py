@@ -28,8 +28,9 @@ import numpy as np
 
 from .config import OLD_FIELDS, GANConfig, quick_mode
 from .files import ASSETS, atomic_save_model, atomic_save_weights, atomic_write, project_root
-from .models import build_generator_for
-from .viz import save_gif, save_png
+
+# The networks (Keras) and the pictures (matplotlib) are imported where they are used: the run folder's lock
+# and state need neither, so a process that only holds a lock or reads a state starts in a moment.
 
 CONFIG = "config.json"
 STATE = "state.json"
@@ -381,6 +382,8 @@ def load_generator(run):
     weights = run / GENERATOR
     if not weights.exists():
         raise FileNotFoundError(f"{weights} not found: the run has not finished an epoch yet.")
+    from .models import build_generator_for
+
     generator = build_generator_for(config)
     generator.load_weights(weights)
     return generator
@@ -411,6 +414,8 @@ def frame_path(run, epoch: int) -> Path:
 
 def save_frame(run, epoch: int, grid: np.ndarray) -> Path:
     """Save a uint8 sample grid (H, W) as the frame of ``epoch``."""
+    from .viz import save_png
+
     return save_png(grid, frame_path(run, epoch))
 
 
@@ -485,4 +490,6 @@ def save_run_gif(run, path, captions: bool = True, max_frames: int | None = None
         keep = np.unique(np.linspace(0, len(frames) - 1, max_frames).round().astype(int))
         frames = [frames[i] for i in keep]
         texts = None if texts is None else [texts[i] for i in keep]
+    from .viz import save_gif
+
     return save_gif(frames, path, captions=texts, column_labels=run_column_labels(run), **options)

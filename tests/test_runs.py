@@ -167,57 +167,52 @@ KILLABLE = textwrap.dedent(f"""
 def test_killed_at_five_moments_the_run_still_ends_where_an_uninterrupted_one_does(tmp_path):
     """SIGKILL at five random moments of one run (mid-epoch, as a checkpoint starts to be written, between
     writing it and switching state.json to it, and between that switch and the generator's write), restarting
-    after each: the final weights are the same."""
+    after each: the final weights are the same. Killed between the switch and the generator's write, the
+    generator is the previous epoch's (behind the state, never ahead), and opening the run mends it."""
     import random
 
     # The run's timeline: 3 epochs of 4 steps, each epoch ending with a checkpoint write, a state switch and the
     # generator's write.
     timeline = [m for e in range(1, 4) for m in [("step", s) for s in range(4 * e - 3, 4 * e + 1)] +
                 [("write", e), ("switch", e), ("generator", e)]]
-    moments = sorted(random.Random(16).sample(range(len(timeline)), 5))
-    kinds = {timeline[i][0] for i in moments}
-    assert kinds == {"step", "write", "switch", "generator"}, kinds  # the seed covers all four kinds of moment
+    moments = [timeline[i] for i in sorted(random.Random(16).sample(range(len(timeline)), 5))]
+    assert {where for where, _ in moments} == {"step", "write", "switch", "generator"}, moments  # all four kinds
+    assert ("generator", 2) in moments  # the moment whose folder the generator's checks below read
 
-    def run(folder, where="never", at=0):
-        return subprocess.run([sys.executable, "-c", KILLABLE, str(folder), where, str(at)], timeout=300,
+    killed, cfg, x = tmp_path / "killed", GANConfig(**KILLED_RUN), training_images(256, seed=1)
+    for where, at in moments:
+        proc = subprocess.run([sys.executable, "-c", KILLABLE, str(killed), where, str(at)], timeout=300,
                               capture_output=True, text=True)
-
-    for i in moments:
-        where, at = timeline[i]
-        proc = run(tmp_path / "killed", where, at)
         assert proc.returncode == -9, (where, at, proc.stderr[-2000:])
-    assert run(tmp_path / "killed").returncode == 0
-    # The uninterrupted run needs no process of its own (starting one is most of its time): trained here.
-    train(GANConfig(**KILLED_RUN), tmp_path / "straight", x=training_images(256, seed=1), verbose=0)
-    assert runs.RunState.load(tmp_path / "killed").epoch == 3
-    killed, straight = runs.load_generator(tmp_path / "killed"), runs.load_generator(tmp_path / "straight")
-    for a, b in zip(killed.get_weights(), straight.get_weights()):
+        if (where, at) == ("generator", 2):
+            generator_behind_never_ahead(killed, cfg, x)
+    # Each restart is a new process above; the last one, which finishes the run, and the uninterrupted run need
+    # none of their own (starting one is most of their time): trained here.
+    train(cfg, killed, x=x, verbose=0)
+    train(cfg, tmp_path / "straight", x=x, verbose=0)
+    assert runs.RunState.load(killed).epoch == 3
+    finished, straight = runs.load_generator(killed), runs.load_generator(tmp_path / "straight")
+    for a, b in zip(finished.get_weights(), straight.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-
-@pytest.mark.slow
-def test_killed_between_the_state_and_the_generator_the_generator_is_behind_never_ahead(tmp_path):
-    """state.json is the commit; generator.weights.h5 is written after it. Killed in between, the generator is
-    the previous epoch's (never one the state has not committed), and the next train() call mends it."""
-    import dataclasses
-
+def generator_behind_never_ahead(run, config, x):
+    """state.json is the commit; generator.weights.h5 is written after it. Killed in between (after epoch 2),
+    the generator is the previous epoch's, never one the state has not committed, and the next train() call,
+    with nothing left to train, mends it."""
     from ganlib.gan import build_gan
 
-    proc = subprocess.run([sys.executable, "-c", KILLABLE, str(tmp_path), "generator", "2"], timeout=300,
-                          capture_output=True, text=True)
-    assert proc.returncode == -9, proc.stderr[-2000:]
-    config, state = runs.load_config(tmp_path), runs.RunState.load(tmp_path)
+    state = runs.RunState.load(run)
     assert state.epoch == 2 and state.checkpoint == runs.checkpoint_name(2)
 
     def sampler_of_checkpoint(epoch):
         gan = build_gan(config)
-        gan.load_weights(tmp_path / runs.checkpoint_name(epoch))
+        gan.load_weights(run / runs.checkpoint_name(epoch))
         return gan.sampler.get_weights()
 
     def generator_file():
         generator = build_gan(config).sampler
-        generator.load_weights(tmp_path / runs.GENERATOR)
+        generator.load_weights(run / runs.GENERATOR)
         return generator.get_weights()
 
     def same(a, b):
@@ -226,7 +221,7 @@ def test_killed_between_the_state_and_the_generator_the_generator_is_behind_neve
     one, two = sampler_of_checkpoint(1), sampler_of_checkpoint(2)
     assert not same(one, two)
     assert same(generator_file(), one)  # behind, not ahead
-    train(dataclasses.replace(config, epochs=2), tmp_path, verbose=0)  # already done: opens the run, mends
+    train(dataclasses.replace(config, epochs=2), run, x=x, verbose=0)  # already done: opens the run, mends
     assert same(generator_file(), two)
 
 
