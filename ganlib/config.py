@@ -277,8 +277,8 @@ class GANConfig:
         return self.conditioning.kind == LABELS
 
     def quick(self) -> "GANConfig":
-        """A copy shrunk for tests: 1,024 digits and 2 epochs."""
-        return dataclasses.replace(self, n_train=min(self.n_train or 1024, 1024), epochs=min(self.epochs, 2))
+        """A copy shrunk for tests: 512 digits and 2 epochs."""
+        return dataclasses.replace(self, n_train=min(self.n_train or 512, 512), epochs=min(self.epochs, 2))
 
     def for_mode(self) -> "GANConfig":
         """``self.quick()`` when quick mode is on (``GANLIB_QUICK=1``), else ``self``."""

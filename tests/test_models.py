@@ -46,7 +46,8 @@ def test_config_rejects_out_of_range_values():
         GANConfig(g_lr=5.0)
     with pytest.raises(ValueError, match="batch_size"):
         GANConfig(batch_size=0)
-    assert GANConfig().quick().n_train == 1024
+    assert (GANConfig().quick().n_train, GANConfig(n_train=300, epochs=5).quick().epochs) == (512, 2)
+    assert GANConfig(n_train=300).quick().n_train == 300  # never more digits than asked for
 
 
 def test_conditional_generator_takes_one_hot_labels_and_draws_per_label():
