@@ -28,12 +28,27 @@ def small_x(mnist):
     return to_model_range(x[np.random.default_rng(0).choice(len(x), 512, replace=False)])
 
 
-@pytest.fixture
-def tiny_config():
-    """A config small enough for a few-second run on a laptop CPU."""
+def tiny():
+    """A config small enough for a few-second run on a laptop CPU (the ``tiny_config`` fixture's)."""
     from ganlib.config import GANConfig
 
     return GANConfig(gen_filters=(32, 16, 8), disc_filters=(8, 16), latent_dim=16, batch_size=64, epochs=2)
+
+
+@pytest.fixture
+def tiny_config():
+    """A config small enough for a few-second run on a laptop CPU."""
+    return tiny()
+
+
+@pytest.fixture(scope="module")
+def tiny_run(small_x, tmp_path_factory):
+    """``tiny_config`` trained on ``small_x`` once per test module, for the tests that only read a finished run
+    or compare another run with it (never write into its folder): its folder and ``train``'s result."""
+    from ganlib.training import train
+
+    folder = tmp_path_factory.mktemp("tiny-run")
+    return folder, train(tiny(), folder, x=small_x, verbose=0)
 
 
 @pytest.fixture(scope="session")

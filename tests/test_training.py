@@ -44,8 +44,8 @@ def test_a_checkpoint_written_with_keras_adam_loads_into_ganlib_adam(tiny_config
 
 
 @pytest.mark.slow
-def test_run_folder_history_frames_and_generator(tiny_config, small_x, tmp_path):
-    result = train(tiny_config, tmp_path, x=small_x, verbose=0)
+def test_run_folder_history_frames_and_generator(tiny_run):
+    tmp_path, result = tiny_run
     assert [row["epoch"] for row in result.history] == [1, 2]
     assert all(np.isfinite(row["d_loss"]) and np.isfinite(row["g_loss"]) for row in result.history)
     # Frame 0 is the untrained generator's noise: the animation starts before training.
@@ -75,28 +75,27 @@ class Interrupt(keras.callbacks.Callback):
 
 
 @pytest.mark.slow
-def test_interrupted_run_resumes_where_it_stopped(tiny_config, small_x, tmp_path):
-    config = dataclasses.replace(tiny_config, epochs=3)
-    straight = train(config, tmp_path / "straight", x=small_x, verbose=0)
+def test_interrupted_run_resumes_where_it_stopped(tiny_config, small_x, tmp_path, tiny_run):
+    straight = tiny_run[1]  # the same config, never interrupted
     with pytest.raises(KeyboardInterrupt):
-        train(config, tmp_path / "broken", x=small_x, verbose=0, callbacks=[Interrupt(epoch=1, batch=4)])
-    assert RunState.load(tmp_path / "broken").epoch == 1  # epoch 2 was cut short: resume from the end of 1
-    resumed = train(config, tmp_path / "broken", x=small_x, verbose=0)
-    assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
+        train(tiny_config, tmp_path, x=small_x, verbose=0, callbacks=[Interrupt(epoch=1, batch=4)])
+    assert RunState.load(tmp_path).epoch == 1  # epoch 2 was cut short: resume from the end of 1
+    resumed = train(tiny_config, tmp_path, x=small_x, verbose=0)
+    assert [row["epoch"] for row in resumed.history] == [1, 2]
     for a, b in zip(straight.gan.get_weights(), resumed.gan.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.slow
-def test_several_steps_per_call_train_the_same_steps_as_one(tiny_config, small_x, tmp_path):
-    one = train(dataclasses.replace(tiny_config, steps_per_execution=1), tmp_path / "one", x=small_x, verbose=0)
-    four = train(dataclasses.replace(tiny_config, steps_per_execution=4), tmp_path / "four", x=small_x, verbose=0)
-    assert (one.gan.steps_per_execution, four.gan.steps_per_execution) == (1, 4)
-    assert int(one.gan.step.numpy()) == int(four.gan.step.numpy()) == 2 * len(small_x) // tiny_config.batch_size
-    for a, b in zip(one.gan.get_weights(), four.gan.get_weights()):
+def test_several_steps_per_call_train_the_same_steps_as_one(tiny_config, small_x, tmp_path, tiny_run):
+    one = train(dataclasses.replace(tiny_config, steps_per_execution=1), tmp_path, x=small_x, verbose=0)
+    whole = tiny_run[1]  # the default: as many steps per call as divide the epoch, here all 8 in one call
+    assert (one.gan.steps_per_execution, whole.gan.steps_per_execution) == (1, 8)
+    assert int(one.gan.step.numpy()) == int(whole.gan.step.numpy()) == 2 * len(small_x) // tiny_config.batch_size
+    for a, b in zip(one.gan.get_weights(), whole.gan.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     # The number of steps per call may change between sessions of a run: the steps are the same.
-    longer = train(dataclasses.replace(tiny_config, epochs=3, steps_per_execution=2), tmp_path / "four", x=small_x,
+    longer = train(dataclasses.replace(tiny_config, epochs=3, steps_per_execution=2), tmp_path, x=small_x,
                    verbose=0)
     assert [row["epoch"] for row in longer.history] == [1, 2, 3]
 
