@@ -120,7 +120,6 @@ def train_toy(loss: str = "bce", g_lr: float = 1e-3, d_lr: float = 1e-3, r1_weig
     generator, critic = _mlp(2, 2, width, depth, "toy_generator"), _mlp(2, 1, width, depth, "toy_discriminator")
     g_opt, d_opt = keras.optimizers.Adam(g_lr, beta_1=0.5), keras.optimizers.Adam(d_lr, beta_1=0.5)
 
-    @tf.function
     def step(real, noise):
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = generator(noise)
@@ -133,6 +132,17 @@ def train_toy(loss: str = "bce", g_lr: float = 1e-3, d_lr: float = 1e-3, r1_weig
             g_loss = losses.generator_loss(loss, s_fake, from_logits=True)
         d_opt.apply(d_tape.gradient(d_loss, critic.trainable_variables), critic.trainable_variables)
         g_opt.apply(g_tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables)
+
+    @tf.function
+    def steps_on(reals, noises):
+        # The steps between two snapshots in one call (a step of these small networks takes less time than a
+        # call from Python), each on its own batch, in order.
+        for i in tf.range(tf.shape(reals)[0]):
+            step(reals[i], noises[i])
+
+    # The optimisers' slots exist before the loop: a compiled loop cannot create variables.
+    d_opt.build(critic.trainable_variables)
+    g_opt.build(generator.trainable_variables)
 
     run = ToyRun(settings)
     fixed = rng.standard_normal((1000, 2)).astype("float32")
@@ -147,10 +157,12 @@ def train_toy(loss: str = "bce", g_lr: float = 1e-3, d_lr: float = 1e-3, r1_weig
         run.covered.append(modes_covered(points)[0])
 
     snapshot(0)
-    for i in range(1, steps + 1):
-        step(ring_of_gaussians(batch_size, rng), rng.standard_normal((batch_size, 2)).astype("float32"))
-        if i % every == 0:
-            snapshot(i)
+    for start in range(0, steps, every):
+        batches = [(ring_of_gaussians(batch_size, rng), rng.standard_normal((batch_size, 2)).astype("float32"))
+                   for _ in range(min(every, steps - start))]  # drawn in the order one step at a time draws them
+        steps_on(np.stack([real for real, _ in batches]), np.stack([noise for _, noise in batches]))
+        if start + len(batches) == start + every:
+            snapshot(start + every)
     return run
 
 
