@@ -21,7 +21,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBS    := $(sort $(wildcard notebooks/0*.ipynb))
 
-.PHONY: setup dev course test test-wheel test-fast test-explorers test-instructor lab data clean student benchmark pretrained pretrained-conditional \
+.PHONY: setup dev course test test-wheel away test-fast test-explorers test-instructor lab data clean student benchmark pretrained pretrained-conditional \
 	browser wheel site
 
 setup: $(STAMP)
@@ -103,9 +103,18 @@ CHAPTER_ORDER := 04 05 08 06 07 03 02 01
 DURATIONS ?= 15
 CHAPTERS := $(foreach n,$(CHAPTER_ORDER),$(addprefix $(AWAY)/,$(filter $(n)_%,$(TESTED)))) $(AWAY)/index.ipynb
 test:
-	@$(MAKE) --no-print-directory -j2 dev data test-wheel  # the test tools, the data and the wheel, side by side
+	@$(MAKE) --no-print-directory -j2 data dev away  # the data, the test tools and the chapters' wheel, side by side
 	$(BIN)/ruff check ganlib tests benchmarks tools
 	@mkdir -p build/test-logs
+	@echo "pytest: the chapters (each exercise unsolved, then solved) and the tests, in one queue on two processes"
+	@GANLIB_QUICK=1 GANLIB_WHEEL_CHAPTERS=1 OPENBLAS_NUM_THREADS=1 GANLIB_THREADS=1,1 JUPYTER_PATH=$(CURDIR)/$(KERNELS) $(BIN)/python -m pytest -q \
+	  -p no:cacheprovider -p tools.one_queue -n 2 --dist loadfile --no-loadscope-reorder --durations=$(DURATIONS) \
+	  --nbval-lax --nbval-kernel-name ganlib-wheel --nbval-cell-timeout=900 $(CHAPTERS) tests \
+	  > build/test-logs/tests.log 2>&1; status=$$?; cat build/test-logs/tests.log; exit $$status
+
+# make test's chapters: this checkout's wheel installed into $(WHEEL_ENV), a Jupyter kernel of that environment,
+# and the tested edition of each chapter in $(AWAY) with the data linked in.
+away: test-wheel | $(STAMP)
 	rm -rf $(WHEEL_ENV) $(AWAY) $(KERNELS)
 	$(call borrowing-env,$(WHEEL_ENV))
 	$(BIN)/python -m pip --python $(WHEEL_ENV)/bin/python install --no-deps --quiet build/wheel/ganlib-*.whl
@@ -115,11 +124,6 @@ test:
 	$(BIN)/python -m tools.edition --tested notebooks/solutions $(AWAY)
 	cp notebooks/index.ipynb $(AWAY)/
 	cd $(AWAY) && ../wheel-env/bin/python -c "import ganlib; assert '/wheel-env/' in ganlib.__file__, ganlib.__file__"
-	@echo "pytest: the chapters (each exercise unsolved, then solved) and the tests, in one queue on two processes"
-	@GANLIB_QUICK=1 GANLIB_WHEEL_CHAPTERS=1 OPENBLAS_NUM_THREADS=1 GANLIB_THREADS=1,1 JUPYTER_PATH=$(CURDIR)/$(KERNELS) $(BIN)/python -m pytest -q \
-	  -p no:cacheprovider -p tools.one_queue -n 2 --dist loadfile --no-loadscope-reorder --durations=$(DURATIONS) \
-	  --nbval-lax --nbval-kernel-name ganlib-wheel --nbval-cell-timeout=900 $(CHAPTERS) tests \
-	  > build/test-logs/tests.log 2>&1; status=$$?; cat build/test-logs/tests.log; exit $$status
 
 # The wheel of this checkout for make test's chapters, built afresh each time (setuptools' staging in build/lib
 # keeps modules that have left ganlib). It needs only the new environment's pip, so it is built while the

@@ -220,9 +220,14 @@ def _cmd_train_judge(args) -> int:
 
 def _cmd_data(args) -> int:
     from .data import load_mnist
+    from .metrics import prepare_reference
+    from .runtime import start_tensorflow
 
     (x, y), (xt, yt) = load_mnist()
-    print(f"MNIST ready: train {x.shape} {x.dtype}, test {xt.shape} {xt.dtype}")
+    print(f"MNIST ready: train {x.shape} {x.dtype}, test {xt.shape} {xt.dtype}", flush=True)
+    start_tensorflow()  # for the judge, once the data is in place
+    prepare_reference()
+    print("the judge's view of the 10,000 test digits (the metrics' reference) is kept in data/")
     return 0
 
 
@@ -316,8 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--out", help="weights file (default: ganlib/assets/judge.weights.h5, or fashion_judge.weights.h5)")
     j.set_defaults(func=_cmd_train_judge)
 
-    d = sub.add_parser("data", help="download and check MNIST into data/")
-    d.set_defaults(func=_cmd_data, tensorflow=False)
+    d = sub.add_parser("data", help="download and check MNIST into data/, and judge its test digits once for the "
+                       "metrics")
+    d.set_defaults(func=_cmd_data, tensorflow=False)  # it starts TensorFlow once MNIST is in place
     return p
 
 

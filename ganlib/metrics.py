@@ -358,6 +358,12 @@ def _test_radii(n: int, seed: int) -> np.ndarray:
                  lambda: (_knn_radii(_test_outputs(n, seed)[0], MANIFOLD_K),), keep=n >= KEPT_FROM)[0]
 
 
+def prepare_reference(n: int = 10000, seed: int = 0) -> None:
+    """Judge the ``n`` test digits that ``evaluate`` compares with by default, and their k-NN radii, and keep
+    both beside the data (``python -m ganlib data`` does it once, so that no later report waits for it)."""
+    _test_radii(min(n, 10000), seed)
+
+
 def _figures(feats, probs, test_out, nn=None, threshold=None, labels=None, radii=None) -> dict:
     hist = class_histogram(probs)
     precision, recall = precision_recall(feats, test_out[0], real_radii=radii)

@@ -184,11 +184,20 @@ def test_a_bad_thread_pool_setting_is_one_line(capsys, monkeypatch, tmp_path):
     refused(capsys, r"GANLIB_THREADS='fast': give two positive integers", generate_one(tmp_path))
 
 
-def test_data_does_not_start_tensorflow(monkeypatch, mnist, capsys, tmp_path):
+def test_data_is_in_place_before_tensorflow_starts_and_then_the_judges_reference_is_kept(monkeypatch, mnist, capsys):
+    from ganlib import runtime
+    from ganlib.data import data_dir
+
+    start = runtime.start_tensorflow
+
     def refuse():
         raise AssertionError("started TensorFlow")
 
-    monkeypatch.setattr("ganlib.runtime.start_tensorflow", refuse)
-    assert main(["data"]) == 0 and "MNIST ready" in capsys.readouterr().out
+    monkeypatch.setattr(runtime, "start_tensorflow", refuse)
     with pytest.raises(AssertionError, match="started TensorFlow"):
-        main(generate_one(tmp_path))
+        main(["data"])
+    assert "MNIST ready" in capsys.readouterr().out  # fetched and checked first
+    monkeypatch.setattr(runtime, "start_tensorflow", start)
+    assert main(["data"]) == 0 and "the metrics' reference" in capsys.readouterr().out
+    assert list(data_dir().glob("judge_test_outputs-*-10000-0.npz")) and list(
+        data_dir().glob("judge_test_radii-*-10000-0.npy"))
