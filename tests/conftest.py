@@ -64,3 +64,36 @@ def chapter_4():
         if {"shown-code", "drift-setup"} & set(cell["metadata"].get("tags", [])):
             exec(compile("".join(cell["source"]), f"04_training.ipynb:{cell['id']}", "exec"), namespace)
     return namespace
+
+
+def _run_script(code: str, argv: list, log: str) -> None:
+    import os
+    import sys
+
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(fd, 2)  # the script's stderr, for the test's message
+    sys.argv = ["-c", *argv]
+    exec(compile(code, "<script>", "exec"), {"__name__": "__main__"})
+
+
+def run_in_new_process(code: str, *argv, timeout: float = 300) -> tuple[int, str]:
+    """Run the script ``code`` with ``sys.argv[1:] = argv`` in a process of its own, forked from a server
+    that has already imported TensorFlow and ganlib (multiprocessing's forkserver, started once per test
+    process): a process a test may kill at any moment, as ``python -c code`` would be, without paying for the
+    import each time. Returns its exit code (-9: killed by SIGKILL) and the end of its stderr."""
+    import multiprocessing
+    import tempfile
+    from pathlib import Path
+
+    context = multiprocessing.get_context("forkserver")
+    # Before TensorFlow runs anything the importing process has one thread, so forking it is safe.
+    context.set_forkserver_preload(["tensorflow", "keras", "ganlib.training", "ganlib.runs", "ganlib.data"])
+    with tempfile.TemporaryDirectory() as folder:
+        log = str(Path(folder) / "stderr")
+        process = context.Process(target=_run_script, args=(code, [str(a) for a in argv], log))
+        process.start()
+        process.join(timeout)
+        if process.exitcode is None:
+            process.kill()
+            process.join()
+        return process.exitcode, Path(log).read_text()[-3000:] if Path(log).exists() else ""

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import run_in_new_process
 
 from ganlib import runs
 from ganlib.config import GANConfig
@@ -181,9 +182,8 @@ def test_killed_at_five_moments_the_run_still_ends_where_an_uninterrupted_one_do
 
     killed, cfg, x = tmp_path / "killed", GANConfig(**KILLED_RUN), training_images(256, seed=1)
     for where, at in moments:
-        proc = subprocess.run([sys.executable, "-c", KILLABLE, str(killed), where, str(at)], timeout=300,
-                              capture_output=True, text=True)
-        assert proc.returncode == -9, (where, at, proc.stderr[-2000:])
+        code, stderr = run_in_new_process(KILLABLE, killed, where, at)
+        assert code == -9, (where, at, stderr)
         if (where, at) == ("generator", 2):
             generator_behind_never_ahead(killed, cfg, x)
     # Each restart is a new process above; the last one, which finishes the run, and the uninterrupted run need
