@@ -103,7 +103,7 @@ def test_recipe_comparison_smoke(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_recipe_comparison_over_seeds_with_a_budget_in_epochs(tmp_path, monkeypatch):
     out = tmp_path / "extras.json"
-    run_script("recipes.py", ["--epochs", "1", "--seeds", "3", "4", "--n-train", "512", "--n-eval", "200", "--out",
+    run_script("recipes.py", ["--epochs", "1", "--seeds", "3", "4", "--n-train", "256", "--n-eval", "200", "--out",
                               str(out), '{"ema": 0}', "tutorial"], monkeypatch)
     results = json.loads(out.read_text())
     assert results["command"].startswith("python benchmarks/recipes.py --epochs 1 --seeds 3 4")
