@@ -41,6 +41,17 @@ def tiny_config():
     return tiny()
 
 
+@pytest.fixture
+def textbook_config(tiny_config):
+    """The tiny networks without ganlib's extras, one step per call (so a kill can land mid-epoch)."""
+    import dataclasses
+
+    from ganlib.config import Conditioning
+
+    return dataclasses.replace(tiny_config, ema=0.0, label_smoothing=0.0, conditioning=Conditioning(), epochs=3,
+                               steps_per_execution=1)
+
+
 @pytest.fixture(scope="module")
 def tiny_run(small_x, tmp_path_factory):
     """``tiny_config`` trained on ``small_x`` once per test module, for the tests that only read a finished run

@@ -330,3 +330,52 @@ def test_a_long_run_s_gif_keeps_evenly_spread_frames_with_their_captions(tmp_pat
     assert len(captioned) == 4
     with pytest.raises(ValueError, match="at least 2"):
         save_run_gif(tmp_path, tmp_path / "one.gif", max_frames=1)
+
+
+# ------------------------------------------------------------------- your own GAN, killed mid-run
+
+KILLED_MID_RUN = """
+import os, signal, sys
+import keras, numpy as np
+sys.path.insert(0, {tests!r})
+from ganlib.config import GANConfig
+from ganlib.training import train
+from own_gan import textbook_gan
+
+config = GANConfig.from_dict({config!r})
+
+class Kill(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if self.params and self.model.g_optimizer.iterations.numpy() > 1.5 * self.params["steps"]:
+            os.kill(os.getpid(), signal.SIGKILL)  # mid-way through the second epoch, before its checkpoint
+
+train(config, {run!r}, x=np.load({x!r}), verbose=0, callbacks=[Kill()], gan=textbook_gan(config))
+"""
+
+
+@pytest.mark.slow
+def test_your_own_gan_killed_mid_run_resumes_with_no_epoch_lost_or_repeated(textbook_config, small_x, tmp_path):
+    from pathlib import Path
+
+    from own_gan import textbook_gan
+
+    np.save(tmp_path / "x.npy", small_x)
+    script = KILLED_MID_RUN.format(tests=str(Path(__file__).parent), config=dataclasses.asdict(textbook_config),
+                                   run=str(tmp_path / "killed"), x=str(tmp_path / "x.npy"))
+    code, stderr = run_in_new_process(script)
+    assert code == -9, stderr
+    assert runs.RunState.load(tmp_path / "killed").epoch == 1  # the second epoch was cut short: not saved
+
+    resumed = train(textbook_config, tmp_path / "killed", x=small_x, verbose=0, gan=textbook_gan(textbook_config))
+    whole = train(textbook_config, tmp_path / "whole", x=small_x, verbose=0, gan=textbook_gan(textbook_config))
+    assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
+    assert runs.RunState.load(tmp_path / "killed").model == "own_gan.TextbookGAN"
+    # Its noise is drawn from (seed, step), the contract's seeded way: the resumed run is the uninterrupted one (up
+    # to float32 rounding: its first epoch ran in another process, whose thread pools may add in another order, and
+    # two epochs of Adam carry that rounding to about 1e-5; one lost or repeated epoch moves weights by about 1e-2).
+    for a, b in zip(resumed.gan.get_weights(), whole.gan.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose([r["d_loss"] for r in resumed.history], [r["d_loss"] for r in whole.history], rtol=1e-4)
+    assert len(list((tmp_path / "killed" / "frames").glob("*.png"))) == 4
+    np.testing.assert_array_equal(runs.load_generator(tmp_path / "killed").get_weights()[0],
+                                  resumed.gan.generator.get_weights()[0])
