@@ -360,7 +360,12 @@ def _test_radii(n: int, seed: int) -> np.ndarray:
 
 def prepare_reference(n: int = 10000, seed: int = 0) -> None:
     """Judge the ``n`` test digits that ``evaluate`` compares with by default, and their k-NN radii, and keep
-    both beside the data (``python -m ganlib data`` does it once, so that no later report waits for it)."""
+    both beside the data (``python -m ganlib data`` does it once, so that no later report waits for it).
+
+    Args:
+        n: how many test digits (at most 10,000), as ``evaluate``'s ``n_reference``.
+        seed: the order they are taken in, as ``evaluate``'s ``seed``.
+    """
     _test_radii(min(n, 10000), seed)
 
 

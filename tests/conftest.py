@@ -97,7 +97,8 @@ def run_in_new_process(code: str, *argv, timeout: float = 300) -> tuple[int, str
     from pathlib import Path
 
     context = multiprocessing.get_context("forkserver")
-    # Before TensorFlow runs anything the importing process has one thread, so forking it is safe.
+    # Importing TensorFlow starts none of its threads (only OpenBLAS's pool, which survives a fork; make test
+    # runs one BLAS thread, so none): forking the importing process is safe until TensorFlow runs something.
     context.set_forkserver_preload(["tensorflow", "keras", "ganlib.training", "ganlib.runs", "ganlib.data"])
     with tempfile.TemporaryDirectory() as folder:
         log = str(Path(folder) / "stderr")
