@@ -161,7 +161,7 @@ def train_toy(loss: str = "bce", g_lr: float = 1e-3, d_lr: float = 1e-3, r1_weig
         batches = [(ring_of_gaussians(batch_size, rng), rng.standard_normal((batch_size, 2)).astype("float32"))
                    for _ in range(min(every, steps - start))]  # drawn in the order one step at a time draws them
         steps_on(np.stack([real for real, _ in batches]), np.stack([noise for _, noise in batches]))
-        if start + len(batches) == start + every:
+        if len(batches) == every:  # a whole stretch of `every` steps: snapshot its end
             snapshot(start + every)
     return run
 
