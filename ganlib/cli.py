@@ -220,13 +220,13 @@ def _cmd_train_judge(args) -> int:
 
 def _cmd_data(args) -> int:
     from .data import load_mnist
-    from .metrics import prepare_reference
+    from .metrics import reference
     from .runtime import start_tensorflow
 
     (x, y), (xt, yt) = load_mnist()
     print(f"MNIST ready: train {x.shape} {x.dtype}, test {xt.shape} {xt.dtype}", flush=True)
     start_tensorflow()  # for the judge, once the data is in place
-    prepare_reference()
+    reference()
     print("the judge's view of the 10,000 test digits (the metrics' reference) is kept in data/")
     return 0
 

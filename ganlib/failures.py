@@ -304,8 +304,8 @@ def lab_report(run: LabRun, n: int | None = None, seed: int = 0) -> dict:
     n = n or lab_samples()[1]
     images = generate(run.generator, n, seed=seed)
     feats, probs = metrics.judge_outputs(images)
-    test_feats = metrics._test_outputs(n, seed)[0]
-    precision, recall = metrics.precision_recall(feats, test_feats, real_radii=metrics._test_radii(n, seed))
+    (test_feats, _), radii = metrics.reference(n, seed)
+    precision, recall = metrics.precision_recall(feats, test_feats, real_radii=radii)
     hist = metrics.class_histogram(probs)
     near = metrics.nearest_train_distance(images, run.train_digits)[0]
     last = run.history[-1]

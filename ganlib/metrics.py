@@ -351,22 +351,15 @@ def _test_nn_distances() -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def _test_radii(n: int, seed: int) -> np.ndarray:
-    """The k-NN radii (k = ``MANIFOLD_K``) of the reference set ``_test_outputs(n, seed)``: the real manifold of
-    precision (kept beside the data as ``_test_outputs`` is, from ``KEPT_FROM`` digits on)."""
-    return _kept(f"judge_test_radii-{_reference_digest()}-{n}-{seed}.npy", [(n,)],
-                 lambda: (_knn_radii(_test_outputs(n, seed)[0], MANIFOLD_K),), keep=n >= KEPT_FROM)[0]
-
-
-def prepare_reference(n: int = 10000, seed: int = 0) -> None:
-    """Judge the ``n`` test digits that ``evaluate`` compares with by default, and their k-NN radii, and keep
-    both beside the data (``python -m ganlib data`` does it once, so that no later report waits for it).
-
-    Args:
-        n: how many test digits (at most 10,000), as ``evaluate``'s ``n_reference``.
-        seed: the order they are taken in, as ``evaluate``'s ``seed``.
-    """
-    _test_radii(min(n, 10000), seed)
+def reference(n: int = 10000, seed: int = 0) -> tuple:
+    """The ``n`` test digits (at most 10,000, in ``seed``'s order) every report compares with: their judge
+    features float (n, 128) and probabilities (n, 10), and their k-NN radii (n,) (k = ``MANIFOLD_K``: the real
+    manifold of precision), each judged once and kept beside the data from ``KEPT_FROM`` digits on (``python -m
+    ganlib data`` does it, so that no report waits for it). Returns ((features, probs), radii)."""
+    n = min(n, 10000)
+    radii = _kept(f"judge_test_radii-{_reference_digest()}-{n}-{seed}.npy", [(n,)],
+                  lambda: (_knn_radii(_test_outputs(n, seed)[0], MANIFOLD_K),), keep=n >= KEPT_FROM)[0]
+    return _test_outputs(n, seed), radii
 
 
 def _figures(feats, probs, test_out, nn=None, threshold=None, labels=None, radii=None) -> dict:
@@ -402,9 +395,8 @@ def evaluate(images, n_reference: int = 10000, seed: int = 0, labels=None) -> di
     ``generated`` and ``real_baseline`` hold fid, classifier_score, max_class_deviation (from 10 % each),
     max_class_deviation_from_real (from the test digits' own class shares), classes_covered,
     unsure_fraction, precision, recall, class_histogram, median_nn_distance and copy_fraction. The baseline
-    scores ``N`` real
-    training digits (test digits for the nearest-neighbour figures, since training digits are their own
-    nearest neighbours) against ``n_reference`` test digits.
+    scores ``N`` real training digits (test digits for the nearest-neighbour figures, since training digits are
+    their own nearest neighbours) against ``n_reference`` test digits.
 
     Args:
         images: uint8 (N, 28, 28), N at least 10.
@@ -415,14 +407,12 @@ def evaluate(images, n_reference: int = 10000, seed: int = 0, labels=None) -> di
     images = np.asarray(images)
     if len(images) < 10:
         raise ValueError(f"evaluate needs at least 10 images, got {len(images)}; 10,000 give stable figures.")
-    n_ref = min(n_reference, 10000)
-    test_out = _test_outputs(n_ref, seed)
+    test_out, radii = reference(n_reference, seed)
     test_nn = _test_nn_distances()
     threshold = float(np.quantile(test_nn, COPY_QUANTILE))
     feats, probs = judge_outputs(images)
     (x_train, _), _ = load_mnist()
     nn, _ = nearest_train_distance(images, x_train)
-    radii = _test_radii(n_ref, seed)
     generated = _figures(feats, probs, test_out, nn, threshold, labels, radii)
     n = min(len(images), 10000)
     train_feats, train_probs, train_labels = _train_outputs(n, seed)

@@ -230,19 +230,19 @@ def test_the_judged_reference_digits_are_kept_beside_the_data_and_a_damaged_copy
     before = set(data_dir().glob("judge_test_*"))
 
     def forget():  # what this process keeps in memory, so that the next call reads the disk or judges again
-        for cached in (metrics._test_outputs, metrics._test_radii):
+        for cached in (metrics._test_outputs, metrics.reference):
             cached.cache_clear()
 
     try:
         forget()
-        first, radii = metrics._test_outputs(25, 0), metrics._test_radii(25, 0)
+        first, radii = metrics._test_outputs(25, 0), metrics.reference(25, 0)[1]
         kept = set(data_dir().glob("judge_test_*")) - before
         assert sorted(p.name.split("-")[0] for p in kept) == ["judge_test_outputs", "judge_test_radii"]
         np.testing.assert_allclose(first[0], judged[0], rtol=1e-6)
         for path in kept:
             path.write_bytes(b"damaged")
         forget()
-        again, radii_again = metrics._test_outputs(25, 0), metrics._test_radii(25, 0)  # judged again, kept again
+        again, radii_again = metrics._test_outputs(25, 0), metrics.reference(25, 0)[1]  # judged again, kept again
         assert np.array_equal(again[0], first[0]) and np.array_equal(radii_again, radii)
         forget()
         assert np.array_equal(metrics._test_outputs(25, 0)[1], first[1])  # read back from the kept copy
