@@ -77,35 +77,54 @@ def chapter_4():
     return namespace
 
 
-def _run_script(code: str, argv: list, log: str) -> None:
+def _run_script(code: str, argv: list, env: dict, logs: tuple) -> None:
     import os
     import sys
 
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    os.dup2(fd, 2)  # the script's stderr, for the test's message
+    for fd, log in zip((1, 2), logs):  # the script's stdout and stderr, for the test to read
+        os.dup2(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+    os.environ.update(env)
     sys.argv = ["-c", *argv]
     exec(compile(code, "<script>", "exec"), {"__name__": "__main__"})
 
 
-def run_in_new_process(code: str, *argv, timeout: float = 300) -> tuple[int, str]:
-    """Run the script ``code`` with ``sys.argv[1:] = argv`` in a process of its own, forked from a server
-    that has already imported TensorFlow and ganlib (multiprocessing's forkserver, started once per test
-    process): a process a test may kill at any moment, as ``python -c code`` would be, without paying for the
-    import each time. Returns its exit code (-9: killed by SIGKILL) and the end of its stderr."""
-    import multiprocessing
-    import tempfile
-    from pathlib import Path
+class NewProcess:
+    """The script ``code``, with ``sys.argv[1:] = argv`` and ``env`` added to its environment, started in a
+    process of its own, forked from a server that has already imported TensorFlow and ganlib (multiprocessing's
+    forkserver, started once per test process): a process a test may kill at any moment, or run beside another,
+    as ``python -c code`` would be, without paying for the import each time. ``wait()`` returns its exit code
+    (-9: killed by SIGKILL), its stdout and the end of its stderr."""
 
-    context = multiprocessing.get_context("forkserver")
-    # Importing TensorFlow starts none of its threads (only OpenBLAS's pool, which survives a fork; make test
-    # runs one BLAS thread, so none): forking the importing process is safe until TensorFlow runs something.
-    context.set_forkserver_preload(["tensorflow", "keras", "ganlib.training", "ganlib.runs", "ganlib.data"])
-    with tempfile.TemporaryDirectory() as folder:
-        log = str(Path(folder) / "stderr")
-        process = context.Process(target=_run_script, args=(code, [str(a) for a in argv], log))
-        process.start()
-        process.join(timeout)
-        if process.exitcode is None:
-            process.kill()
-            process.join()
-        return process.exitcode, Path(log).read_text()[-3000:] if Path(log).exists() else ""
+    def __init__(self, code: str, *argv, env: dict | None = None):
+        import multiprocessing
+        import tempfile
+        from pathlib import Path
+
+        context = multiprocessing.get_context("forkserver")
+        # Importing TensorFlow starts none of its threads (only OpenBLAS's pool, which survives a fork; make test
+        # runs one BLAS thread, so none): forking the importing process is safe until TensorFlow runs something,
+        # and a child may still choose its thread pools, logical devices or cluster.
+        context.set_forkserver_preload(["tensorflow", "keras", "ganlib.training", "ganlib.runs", "ganlib.data"])
+        self._folder = tempfile.TemporaryDirectory()
+        self._logs = tuple(str(Path(self._folder.name) / name) for name in ("stdout", "stderr"))
+        self.process = context.Process(target=_run_script, args=(code, [str(a) for a in argv], env or {},
+                                                                 self._logs))
+        self.process.start()
+
+    def wait(self, timeout: float = 300) -> tuple[int, str, str]:
+        from pathlib import Path
+
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
+        out, err = (Path(log).read_text() if Path(log).exists() else "" for log in self._logs)
+        self._folder.cleanup()
+        return self.process.exitcode, out, err[-3000:]
+
+
+def run_in_new_process(code: str, *argv, env: dict | None = None, timeout: float = 300) -> tuple[int, str]:
+    """``NewProcess(code, *argv, env=env)`` run to its end: its exit code (-9: killed by SIGKILL) and the end of
+    its stderr."""
+    exitcode, _, stderr = NewProcess(code, *argv, env=env).wait(timeout)
+    return exitcode, stderr

@@ -1,13 +1,11 @@
 """tf.distribute: two logical CPU devices (MirroredStrategy) and two worker processes on 127.0.0.1."""
 import json
-import os
 import socket
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
+from conftest import NewProcess
 
 from ganlib.runs import RunState, load_generator
 
@@ -29,21 +27,15 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def run(args, env=None, **kw):
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, *args], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})}, **kw)
-
-
 @pytest.fixture(scope="module")
 def mirrored(tmp_path_factory):
-    """One process with two logical CPU devices (they must be set before TensorFlow starts, and starting it
-    is most of a small run's time): one mirrored step beside one step on one device (SAME_STEP's report), then
-    a mirrored run in a folder (SCRIPT's report); the folder and both reports."""
+    """One new process with two logical CPU devices (they must be set before TensorFlow runs anything): one
+    mirrored step beside one step on one device (SAME_STEP's report), then a mirrored run in a folder (SCRIPT's
+    report); the folder and both reports."""
     folder = tmp_path_factory.mktemp("mirrored")
-    proc = subprocess.run([sys.executable, "-c", SAME_STEP + SCRIPT, str(folder), "mirrored"], capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    reports = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    code, out, err = NewProcess(SAME_STEP + SCRIPT, folder, "mirrored").wait()
+    assert code == 0, err
+    reports = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     same_step, report = (next(r for r in reports if key in r) for key in ("gap", "replicas"))
     return folder, same_step, report
 
@@ -66,12 +58,12 @@ def free_port():
 @pytest.mark.slow
 def test_two_workers_on_localhost_train_one_model(tmp_path):
     cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
-    procs = [run([str(tmp_path), "multiworker"],
-                 env={"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})})
-             for i in range(2)]
-    outs = [p.communicate(timeout=300)[0] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0]
-    reports = [json.loads(o.strip().splitlines()[-1]) for o in outs]
+    workers = [NewProcess(SCRIPT, tmp_path, "multiworker",
+                          env={"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})})
+               for i in range(2)]
+    ends = [worker.wait() for worker in workers]
+    assert [code for code, _, _ in ends] == [0, 0], [err for _, _, err in ends]
+    reports = [json.loads(out.strip().splitlines()[-1]) for _, out, _ in ends]
     assert [r["replicas"] for r in reports] == [2, 2] and reports[0]["step"] == 256 // 32
     # The chief writes the run folder; the other worker keeps an identical copy aside.
     assert RunState.load(tmp_path).epoch == 1 and RunState.load(tmp_path / ".worker-1").epoch == 1

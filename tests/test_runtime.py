@@ -95,15 +95,17 @@ def test_a_bad_threads_setting_says_what_to_write(setting):
 @pytest.mark.slow
 @pytest.mark.parametrize("setting, expected", [("3,1", (3, 1)), ("tf", (0, 0))])
 def test_start_tensorflow_sizes_the_thread_pools(setting, expected):
-    # A fresh process: the pools can only be set before TensorFlow runs anything. Without GANLIB_THREADS, the
+    # A new process: the pools can only be set before TensorFlow runs anything. Without GANLIB_THREADS, the
     # rule sizes them: test_setup_and_a_first_training_keep_stderr_free_of_harmless_noise_and_size_the_pools.
-    env = {**os.environ, "GANLIB_THREADS": setting}
+    from conftest import NewProcess
+
     code = ("import tensorflow as tf; from ganlib.runtime import start_tensorflow; "
             "gpus = start_tensorflow(); tf.constant(1.0) + 1; "
             "print(len(gpus), tf.config.threading.get_intra_op_parallelism_threads(), "
             "tf.config.threading.get_inter_op_parallelism_threads())")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    gpus, intra, inter = (int(n) for n in out.stdout.split())
+    exitcode, out, err = NewProcess(code, env={"GANLIB_THREADS": setting}).wait()
+    assert exitcode == 0, err
+    gpus, intra, inter = (int(n) for n in out.split())
     if gpus:
         pytest.skip("with a GPU TensorFlow keeps its own thread pools")
     assert (intra, inter) == expected
