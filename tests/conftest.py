@@ -122,9 +122,3 @@ class NewProcess:
         self._folder.cleanup()
         return self.process.exitcode, out, err[-3000:]
 
-
-def run_in_new_process(code: str, *argv, env: dict | None = None, timeout: float = 300) -> tuple[int, str]:
-    """``NewProcess(code, *argv, env=env)`` run to its end: its exit code (-9: killed by SIGKILL) and the end of
-    its stderr."""
-    exitcode, _, stderr = NewProcess(code, *argv, env=env).wait(timeout)
-    return exitcode, stderr

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import run_in_new_process
+from conftest import NewProcess
 
 from ganlib import runs
 from ganlib.config import GANConfig
@@ -182,7 +182,7 @@ def test_killed_at_five_moments_the_run_still_ends_where_an_uninterrupted_one_do
 
     killed, cfg, x = tmp_path / "killed", GANConfig(**KILLED_RUN), training_images(256, seed=1)
     for where, at in moments:
-        code, stderr = run_in_new_process(KILLABLE, killed, where, at)
+        code, _, stderr = NewProcess(KILLABLE, killed, where, at).wait()
         assert code == -9, (where, at, stderr)
         if (where, at) == ("generator", 2):
             generator_behind_never_ahead(killed, cfg, x)
@@ -362,7 +362,7 @@ def test_your_own_gan_killed_mid_run_resumes_with_no_epoch_lost_or_repeated(text
     np.save(tmp_path / "x.npy", small_x)
     script = KILLED_MID_RUN.format(tests=str(Path(__file__).parent), config=dataclasses.asdict(textbook_config),
                                    run=str(tmp_path / "killed"), x=str(tmp_path / "x.npy"))
-    code, stderr = run_in_new_process(script)
+    code, _, stderr = NewProcess(script).wait()
     assert code == -9, stderr
     assert runs.RunState.load(tmp_path / "killed").epoch == 1  # the second epoch was cut short: not saved
 

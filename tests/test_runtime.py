@@ -5,6 +5,7 @@ import sys
 import textwrap
 
 import pytest
+from conftest import NewProcess
 
 from ganlib.runtime import HARMLESS, is_harmless, quiet_native_logs
 
@@ -97,8 +98,6 @@ def test_a_bad_threads_setting_says_what_to_write(setting):
 def test_start_tensorflow_sizes_the_thread_pools(setting, expected):
     # A new process: the pools can only be set before TensorFlow runs anything. Without GANLIB_THREADS, the
     # rule sizes them: test_setup_and_a_first_training_keep_stderr_free_of_harmless_noise_and_size_the_pools.
-    from conftest import NewProcess
-
     code = ("import tensorflow as tf; from ganlib.runtime import start_tensorflow; "
             "gpus = start_tensorflow(); tf.constant(1.0) + 1; "
             "print(len(gpus), tf.config.threading.get_intra_op_parallelism_threads(), "
