@@ -1,6 +1,7 @@
 """The benchmark scripts stay runnable: a tiny run of each writes well-formed results."""
 import json
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -127,14 +128,22 @@ def test_failure_fixes_benchmark_smoke(tmp_path, monkeypatch):
         ("discriminator wins", "none", 3), ("mode collapse", "two time-scales", 3)]
     assert first["rows"][1]["settings"] == {"g_lr": 5e-3, "d_lr": 4e-4}  # the failure's rates, D's × 4
     assert first["fixes"]["WGAN-GP"]["settings"]["d_steps"] == 5 and first["fixes"]["WGAN-GP"]["source"]
-    # --resume keeps the runs measured and adds only the missing ones
+    # --resume keeps the runs measured and adds only the missing ones; --jobs 2 trains them side by side in
+    # forked processes, which a process that has started TensorFlow cannot do (this one has)
     seeds = args.index("--seeds") + 1
-    run_script("failures.py", [*args[:seeds], "3", "4", *args[seeds + 1:], "--resume"], monkeypatch)
+    resume = [*args[:seeds], "3", "4", *args[seeds + 1:], "--resume", "--jobs", "2"]
+    with pytest.raises(AssertionError, match="forks its workers before TensorFlow starts"):
+        run_script("failures.py", resume, monkeypatch)
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "failures.py"), *resume], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(out.read_text())
     rows = results["rows"]
+    # in the table's order, whichever finished first
     assert rows[:2] == first["rows"] and [(r["failure"], r["seed"]) for r in rows[2:]] == [
         ("discriminator wins", 4), ("mode collapse", 4)]
     assert len(results["commands"]) == 2 and results["commands"][0] == first["command"]  # both sessions named
+    assert results["jobs"] == [1, 2] and len(results["wall_seconds"]) == 2
     assert all(r["fid"] > 0 and 0 <= r["recall"] <= 1 and len(r["fid_per_epoch"]) == 1 for r in rows)
     assert rows[0]["fid"] != rows[2]["fid"]  # the seed changes the run
     cell = results["cells"][0]
@@ -161,8 +170,6 @@ def test_thread_pools_benchmark_smoke(tmp_path, monkeypatch):
 
 
 def test_figures_side_by_side_reads_a_commit_and_the_working_tree(tmp_path, monkeypatch, capsys):
-    import subprocess
-
     import imageio.v3 as iio
 
     if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode != 0:
