@@ -1,6 +1,6 @@
 """Which fix helps which failure? The fixes table of chapter 8, over seeds, with each fix's paper settings.
 
-    python benchmarks/failures.py --jobs 2  # 17 cells × 3 seeds, two runs at a time: about 2 hours on a 2-core CPU
+    python benchmarks/failures.py --jobs 2  # 17 cells × 3 seeds, two runs at a time: 1 h 52 min alone on 2 cores
     python benchmarks/failures.py --cells "mode collapse/none" "mode collapse/R1 penalty" --seeds 42
 
 Each cell of ``ganlib.failures.TABLE`` (a failure, a fix, and why that pair is in the table) trains from scratch
