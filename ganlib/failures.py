@@ -260,6 +260,10 @@ def run_lab(failure: str, fix: str, out_dir, budget: dict | None = None, on_epoc
     return record
 
 
+# copy_threshold's measured distances, by (digest of the training digits, their shape, n).
+_THRESHOLDS = {}
+
+
 def copy_threshold(train_digits, n: int = 10000) -> float:
     """How close counts as a copy of one of ``train_digits`` uint8 (M, 28, 28): closer (pixel L2, [0, 1]
     units) than 99 % of real test digits come to their nearest one of them.
@@ -271,20 +275,15 @@ def copy_threshold(train_digits, n: int = 10000) -> float:
     Returns:
         float: the distance.
     """
-    import hashlib
-
     from .data import load_mnist
-    from .metrics import COPY_QUANTILE, nearest_train_distance
+    from .metrics import COPY_QUANTILE, _digest, nearest_train_distance
 
     # Runs of one seed train on the same digits: their threshold is measured once (3 to 4 s for 32,000 digits).
-    key = (hashlib.sha256(np.ascontiguousarray(train_digits).tobytes()).hexdigest(), train_digits.shape, n)
+    key = (_digest(train_digits), train_digits.shape, n)
     if key not in _THRESHOLDS:
         _, (test, _) = load_mnist()
         _THRESHOLDS[key] = float(np.quantile(nearest_train_distance(test[:n], train_digits)[0], COPY_QUANTILE))
     return _THRESHOLDS[key]
-
-
-_THRESHOLDS = {}
 
 
 def lab_report(run: LabRun, n: int | None = None, seed: int = 0) -> dict:
